@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# One entry point for newcomers:
+#   bash kit.sh lab    set up (first time) and open the lessons in JupyterLab
+#   bash kit.sh test   set up (first time) and run the whole test suite
+# Both create .venv/ beside this file and install the kit into it.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON="${PYTHON:-python3}"
+VENV=".venv"
+
+setup() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "==> creating $VENV with $($PYTHON --version)"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  # Re-install when pyproject.toml changed since the last install.
+  if [ ! -f "$VENV/.installed" ] || [ pyproject.toml -nt "$VENV/.installed" ]; then
+    echo "==> installing the kit and its dependencies (a few minutes the first time)"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+    touch "$VENV/.installed"
+  fi
+}
+
+case "${1:-}" in
+  lab)
+    setup
+    "$VENV/bin/eastasia-security" validate
+    exec "$VENV/bin/jupyter" lab notebooks/
+    ;;
+  test)
+    setup
+    shift
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: bash kit.sh lab | test [pytest arguments]" >&2
+    exit 2
+    ;;
+esac

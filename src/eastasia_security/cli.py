@@ -1,0 +1,63 @@
+"""Command line: ``eastasia-security validate | list | cite``.
+
+A thin layer over the functions the notebooks call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .validation import validate_datasets
+
+    report = validate_datasets(Path(args.datasets) if args.datasets else None)
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from . import data
+
+    for name in data.list_datasets():
+        print(name)
+    return 0
+
+
+def _cmd_cite(args: argparse.Namespace) -> int:
+    from . import data
+
+    try:
+        print(data.cite(args.source_id))
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="eastasia-security", description="East Asian Security Course Kit")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check every dataset; exit 0 when clean, 1 otherwise")
+    p.add_argument("--datasets", help="folder with datapackage.json (default: the kit's datasets)")
+    p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("list", help="list the datasets")
+    p.set_defaults(func=_cmd_list)
+    p = sub.add_parser("cite", help="print the citation of a source_id")
+    p.add_argument("source_id")
+    p.set_defaults(func=_cmd_cite)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Load the kit's datasets as pandas DataFrames, validated and with proper dtypes.
+
+>>> from eastasia_security import data
+>>> launches = data.load("missile_launches")
+>>> int((launches["date_kst"].dt.year == 2022).sum())
+37
+>>> data.cite("mod-2022-03-06")[:34]
+'Ministry of Defense, Japan (2022-03'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .validation import DatasetError, Report, validate_datasets
+
+__all__ = ["load", "list_datasets", "sources_for", "cite", "describe", "validate", "DatasetError"]
+
+
+def _signature(folder: Path) -> tuple:
+    """Changes whenever a dataset file changes, so validation is redone only then."""
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*") if p.is_file()))
+
+
+@lru_cache(maxsize=4)
+def _cached_report(folder: str, signature: tuple) -> Report:
+    return validate_datasets(Path(folder))
+
+
+def validate(folder: Path | str | None = None) -> Report:
+    """Validate the datasets (cached until a file changes) and return the Report."""
+    folder = Path(folder) if folder is not None else paths.datasets_dir()
+    return _cached_report(str(folder), _signature(folder))
+
+
+def _descriptor(folder: Path) -> dict:
+    return json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def list_datasets() -> list[str]:
+    """Names of the datasets, in the order of datapackage.json.
+
+    >>> "places" in list_datasets()
+    True
+    """
+    return [r["name"] for r in _descriptor(paths.datasets_dir())["resources"]]
+
+
+def describe(name: str) -> pd.DataFrame:
+    """The fields of a dataset: name, type, unit and description.
+
+    >>> describe("places").loc["lat", "unit"]
+    'degree'
+    """
+    resource = _resource(name)
+    rows = [
+        {"field": f["name"], "type": f["type"], "unit": f.get("unit", ""), "description": f.get("description", "")}
+        for f in resource["schema"]["fields"]
+    ]
+    return pd.DataFrame(rows).set_index("field")
+
+
+def _resource(name: str) -> dict:
+    for resource in _descriptor(paths.datasets_dir())["resources"]:
+        if resource["name"] == name:
+            return resource
+    raise KeyError(f"No dataset called {name!r}. Available: {', '.join(list_datasets())}")
+
+
+def load(name: str) -> pd.DataFrame:
+    """Validate the datasets and return ``name`` as a DataFrame with proper dtypes.
+
+    Dates become ``datetime64``, UTC times time-zone aware, integers nullable
+    ``Int64``, numbers ``float64`` (empty = NaN), booleans ``boolean`` and text
+    ``string``.  If the dataset (or the package description) has problems,
+    :class:`DatasetError` lists each with its file, row and field.
+
+    >>> places = load("places")
+    >>> places.set_index("place_id").loc["pyongyang", ["lat", "lon"]].tolist()
+    [39.0392, 125.7625]
+    """
+    resource = _resource(name)
+    folder = paths.datasets_dir()
+    report = validate(folder)
+    own = [p for p in report.problems if p.file in (resource["path"], "datapackage.json")]
+    if own:
+        raise DatasetError(own)
+    frame = pd.read_csv(folder / resource["path"], dtype=str, keep_default_na=False, encoding="utf-8")
+    for spec in resource["schema"]["fields"]:
+        column, kind = spec["name"], spec["type"]
+        values = frame[column].replace("", pd.NA)
+        if kind == "integer":
+            frame[column] = pd.to_numeric(values).astype("Int64")
+        elif kind == "number":
+            frame[column] = pd.to_numeric(values).astype("float64")
+        elif kind == "date":
+            frame[column] = pd.to_datetime(values, format="%Y-%m-%d")
+        elif kind == "datetime":
+            frame[column] = pd.to_datetime(values, format="%Y-%m-%dT%H:%M:%SZ", utc=True)
+        elif kind == "boolean":
+            frame[column] = values.map({"true": True, "false": False}).astype("boolean")
+        else:
+            frame[column] = values.astype("string")
+    frame.attrs["dataset"] = name
+    frame.attrs["source"] = "eastasia_security.data.load"
+    return frame
+
+
+def _cited_ids(frame: pd.DataFrame) -> list[str]:
+    ids: list[str] = []
+    for column in ("source_id", "other_source_ids"):
+        if column in frame:
+            for value in frame[column].dropna():
+                for item in str(value).split(";"):
+                    if item.strip() and item.strip() not in ids:
+                        ids.append(item.strip())
+    return ids
+
+
+def sources_for(rows: pd.DataFrame | str) -> pd.DataFrame:
+    """The sources cited by some rows (or by a whole dataset, given its name).
+
+    >>> launches = load("missile_launches")
+    >>> sources_for(launches[launches["event_id"] == "2022-11-18"])["source_id"].tolist()
+    ['jiji-2022-11-18']
+    """
+    frame = load(rows) if isinstance(rows, str) else rows
+    wanted = _cited_ids(frame)
+    sources = load("sources").set_index("source_id")
+    return sources.loc[[s for s in wanted if s in sources.index]].reset_index()
+
+
+def cite(source_id: str) -> str:
+    """A one-line citation for a source.
+
+    >>> cite("yomiuri-editorial-2022").startswith("The Yomiuri Shimbun")
+    True
+    """
+    sources = load("sources").set_index("source_id")
+    if source_id not in sources.index:
+        raise KeyError(f"No source called {source_id!r}")
+    row = sources.loc[source_id]
+    date = "" if pd.isna(row["date"]) else f" ({row['date']:%Y-%m-%d})"
+    return f"{row['publisher']}{date}. {row['title']}. {row['url']}"
+
+
+if os.environ.get("EASTASIA_SECURITY_VALIDATE_ON_IMPORT"):  # pragma: no cover - opt-in for instructors
+    validate()

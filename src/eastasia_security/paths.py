@@ -1,0 +1,57 @@
+"""Where the kit's files live, resolved in one place.
+
+The datasets sit at the top of the repository (``datasets/``) and are copied
+into the wheel as ``eastasia_security/_bundled/datasets``.  Everything that
+needs a file asks this module, so a checkout, an editable install and a plain
+``pip install .`` all work the same way.
+
+>>> from eastasia_security import paths
+>>> (paths.datasets_dir() / "datapackage.json").exists()
+True
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Environment variable that points the kit at another copy of the datasets
+#: (used by tests that corrupt a copy, and by instructors adapting the data).
+DATASETS_ENV = "EASTASIA_SECURITY_DATASETS"
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def repository_root() -> Path | None:
+    """The checkout this package was imported from, or None for an installed wheel."""
+    candidate = _PACKAGE_DIR.parent.parent  # src/eastasia_security -> repo root
+    if (candidate / "pyproject.toml").is_file() and (candidate / "datasets").is_dir():
+        return candidate
+    return None
+
+
+def datasets_dir() -> Path:
+    """Folder holding datapackage.json and the CSV files.
+
+    Order: the ``EASTASIA_SECURITY_DATASETS`` environment variable, the copy
+    bundled in an installed wheel, then ``datasets/`` of the checkout.
+    """
+    override = os.environ.get(DATASETS_ENV)
+    if override:
+        return Path(override).expanduser().resolve()
+    bundled = _PACKAGE_DIR / "_bundled" / "datasets"
+    if (bundled / "datapackage.json").is_file():
+        return bundled
+    root = repository_root()
+    if root is not None:
+        return root / "datasets"
+    raise FileNotFoundError(
+        "Cannot find the kit's datasets: neither a bundled copy "
+        f"({bundled}) nor a checkout's datasets/ folder exists. "
+        f"Set {DATASETS_ENV} to the folder that holds datapackage.json."
+    )
+
+
+def datapackage_path() -> Path:
+    """Path of ``datapackage.json``."""
+    return datasets_dir() / "datapackage.json"
