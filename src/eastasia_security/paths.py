@@ -33,18 +33,21 @@ def repository_root() -> Path | None:
 def datasets_dir() -> Path:
     """Folder holding datapackage.json and the CSV files.
 
-    Order: the ``EASTASIA_SECURITY_DATASETS`` environment variable, the copy
-    bundled in an installed wheel, then ``datasets/`` of the checkout.
+    Order: the ``EASTASIA_SECURITY_DATASETS`` environment variable, then
+    ``datasets/`` of the checkout the package was imported from, then the copy
+    bundled in an installed wheel.
     """
     override = os.environ.get(DATASETS_ENV)
     if override:
         return Path(override).expanduser().resolve()
-    bundled = _PACKAGE_DIR / "_bundled" / "datasets"
-    if (bundled / "datapackage.json").is_file():
-        return bundled
+    # A checkout first: an editable install also leaves a bundled copy in
+    # site-packages, which would go stale as soon as the CSV files are edited.
     root = repository_root()
     if root is not None:
         return root / "datasets"
+    bundled = _PACKAGE_DIR / "_bundled" / "datasets"
+    if (bundled / "datapackage.json").is_file():
+        return bundled
     raise FileNotFoundError(
         "Cannot find the kit's datasets: neither a bundled copy "
         f"({bundled}) nor a checkout's datasets/ folder exists. "

@@ -215,7 +215,7 @@ def _problem_from_error(file_name: str, schema: dict, error) -> Problem:
             return Problem(file_name, row, name, "is empty but required")
         if '"unique"' in note:
             return Problem(file_name, row, name, f"'{cell}' appears more than once (must be unique)")
-        return Problem(file_name, row, name, f"'{cell}' breaks the {note.replace(chr(34), '')}")
+        return Problem(file_name, row, name, f"'{cell}' is not allowed ({note.replace(chr(34), '')})")
     if kind in ("primary-key", "unique-error"):
         fields = ", ".join(schema.get("primaryKey", [])) or (name or "")
         return Problem(file_name, row, fields, f"duplicate key: {note}")
@@ -284,7 +284,8 @@ def _domain_problems(folder: Path, readable: set[str], today: dt.date) -> list[P
             continue
         boxes = [COUNTRY_BOUNDS[country]] + ([GUAM_BOUNDS] if country == "USA" else [])
         if not any(_inside(lat, lon, b) for b in boxes):
-            problems.append(Problem("places.csv", line, "lat",
+            lat_ok = any(b[0] <= lat <= b[1] for b in boxes)
+            problems.append(Problem("places.csv", line, "lon" if lat_ok else "lat",
                                     f"({lat}, {lon}) is outside {country}'s bounds; check for swapped or mistyped coordinates"))
         if row["kind"].startswith("dprk_") and country != "PRK":
             problems.append(Problem("places.csv", line, "country", f"a {row['kind']} must be in PRK, not {country}"))
@@ -316,6 +317,8 @@ def _domain_problems(folder: Path, readable: set[str], today: dt.date) -> list[P
                                     "landing_ref_place_id, landing_offset_km and landing_bearing go together"))
         if row["ballistic"] == "false" and row["missile_class"] != "cruise":
             problems.append(Problem(f, line, "ballistic", "only cruise missiles may have ballistic=false"))
+        if not row["max_range_km"] and not row["notes"]:
+            problems.append(Problem(f, line, "max_range_km", "is empty without a note explaining why"))
         if not (row["n_missiles_rok_jcs"] or row["n_missiles_japan_mod"] or row["notes"]):
             problems.append(Problem(f, line, "n_missiles_rok_jcs", "no missile count and no note explaining why"))
 

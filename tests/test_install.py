@@ -1,0 +1,39 @@
+"""`load()` works from a built wheel, away from the checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import REPO
+
+
+def test_wheel_ships_the_datasets_and_loads_them(tmp_path):
+    wheel_dir = tmp_path / "wheel"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "--quiet", "-w", str(wheel_dir), str(REPO)], check=True, timeout=300)
+    (wheel,) = wheel_dir.glob("eastasia_security_kit-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "eastasia_security/_bundled/datasets/datapackage.json" in names
+    assert "eastasia_security/_bundled/datasets/missile_launches.csv" in names
+
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet",
+                    "--target", str(target), str(wheel)], check=True, timeout=300)
+    probe = (
+        "import eastasia_security, eastasia_security.paths as p, eastasia_security.data as d;"
+        "print(eastasia_security.__file__);print(p.datasets_dir());"
+        "print(len(d.load('missile_launches')))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "EASTASIA_SECURITY_DATASETS"}
+    env["PYTHONPATH"] = str(target)
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    module_file, datasets, rows = done.stdout.split()
+    assert Path(module_file).is_relative_to(target)
+    assert Path(datasets).is_relative_to(target), "the installed copy must use its bundled datasets"
+    assert int(rows) > 50
