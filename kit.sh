@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for newcomers:
 #   bash kit.sh lab    set up (first time) and open the lessons in JupyterLab
+#                      (extra arguments go to jupyter lab, e.g. --no-browser)
 #   bash kit.sh test   set up (first time) and run the whole test suite
 # Both create .venv/ beside this file and install the kit into it.
 set -euo pipefail
@@ -26,8 +27,9 @@ setup() {
 case "${1:-}" in
   lab)
     setup
-    "$VENV/bin/eastasia-security" validate
-    exec "$VENV/bin/jupyter" lab notebooks/
+    shift
+    "$VENV/bin/eastasia-security" validate || echo "warning: the datasets have problems (listed above); lessons that load them will stop with the same message" >&2
+    exec "$VENV/bin/jupyter" lab notebooks/ "$@"
     ;;
   test)
     setup
