@@ -29,6 +29,8 @@ case "${1:-}" in
     setup
     shift
     "$VENV/bin/eastasia-security" validate || echo "warning: the datasets have problems (listed above); lessons that load them will stop with the same message" >&2
+    # Containers and CI often run as root, where Jupyter refuses to start without this.
+    if [ "$(id -u)" = "0" ]; then set -- --allow-root "$@"; fi
     exec "$VENV/bin/jupyter" lab notebooks/ "$@"
     ;;
   test)
