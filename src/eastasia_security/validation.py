@@ -290,6 +290,21 @@ def _domain_problems(folder: Path, readable: set[str], today: dt.date) -> list[P
         if row["kind"].startswith("dprk_") and country != "PRK":
             problems.append(Problem("places.csv", line, "country", f"a {row['kind']} must be in PRK, not {country}"))
 
+    seen_seq: dict[str, list[tuple[int, int]]] = {}
+    for line, row in each("lines"):
+        seq = _num(row["seq"])
+        if seq is not None and seq == int(seq):
+            seen_seq.setdefault(row["line_id"], []).append((int(seq), line))
+    for line_id, items in seen_seq.items():
+        items.sort()
+        if len(items) < 2:
+            problems.append(Problem("lines.csv", items[0][1], "seq", f"line '{line_id}' needs at least two vertices"))
+        for expected, (seq, line) in enumerate(items, start=1):
+            if seq != expected:
+                problems.append(Problem("lines.csv", line, "seq",
+                                        f"vertices of line '{line_id}' must be numbered 1, 2, 3 ... without gaps; expected {expected}, found {seq}"))
+                break
+
     for line, row in each("missile_launches"):
         f = "missile_launches.csv"
         if row["date_kst"] and not row["event_id"].startswith(row["date_kst"]):
