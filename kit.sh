@@ -24,6 +24,24 @@ setup() {
   fi
 }
 
+# Local copies of the web libraries the browser tests serve instead of CDNs.
+setup_browser_assets() {
+  local dir="tests/browser"
+  if [ -d "$dir/node_modules" ] && [ ! "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    return
+  fi
+  if command -v npm >/dev/null 2>&1; then
+    echo "==> installing the browser tests' web libraries (npm ci in $dir)"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+    touch "$dir/node_modules"
+  else
+    echo "note: npm not found; browser tests will be skipped (install Node.js and npm to run them)" >&2
+  fi
+  if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
+    echo "note: Chromium not found; browser tests will be skipped (Debian/Ubuntu: sudo apt-get install chromium)" >&2
+  fi
+}
+
 case "${1:-}" in
   lab)
     setup
@@ -35,6 +53,7 @@ case "${1:-}" in
     ;;
   test)
     setup
+    setup_browser_assets
     shift
     exec "$VENV/bin/python" -m pytest "$@"
     ;;

@@ -8,12 +8,12 @@ import pytest
 from eastasia_security import data, launches, paths
 from eastasia_security.validation import DatasetError
 
-from conftest import set_cell
+from kit_testing import set_cell
 
 
 def test_list_datasets_names_every_table():
     assert data.list_datasets() == [
-        "sources", "places", "missile_types", "missile_launches", "treaties",
+        "sources", "places", "lines", "missile_types", "missile_launches", "treaties",
         "gsomia_timeline", "summits", "unsc_resolutions", "editorial_claims",
     ]
 

@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from conftest import REPO
+from kit_testing import REPO
 
 
 def test_wheel_ships_the_datasets_and_loads_them(tmp_path):

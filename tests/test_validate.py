@@ -14,7 +14,7 @@ import pytest
 from eastasia_security.cli import main
 from eastasia_security.validation import validate_datasets
 
-from conftest import line_of, set_cell
+from kit_testing import line_of, set_cell
 
 
 def run_validate(folder: Path, capsys) -> tuple[int, str]:
@@ -61,7 +61,18 @@ CORRUPTIONS = [
      ["add up to 14"]),
     ("class outside the vocabulary", "missile_types.csv", "type_id", "kn-23", "missile_class", "SCUD",
      ["'SCUD'", "enum"]),
+    ("line vertex far off the peninsula", "lines.csv", "notes",
+     "Eastern end, on the Sea of Japan (East Sea) coast.", "lon", "138.37", ["'138.37'", "maximum"]),
 ]
+
+
+def test_gap_in_a_lines_vertex_sequence_is_reported(datasets_copy, capsys):
+    line = set_cell(datasets_copy, "lines.csv", "notes",
+                    "Schematic vertex placed by the kit, not a published coordinate. North of U-do.", "seq", "9")
+    code, out = run_validate(datasets_copy, capsys)
+    assert code == 1
+    assert f"lines.csv, row {line - 1} (line {line}), field 'seq'" in out
+    assert "without gaps or repeats; this row has 9 (missing: 2)" in out
 
 
 @pytest.mark.parametrize("case", CORRUPTIONS, ids=[c[0] for c in CORRUPTIONS])

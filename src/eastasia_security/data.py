@@ -4,7 +4,7 @@
 >>> launches = data.load("missile_launches")
 >>> int((launches["date_kst"].dt.year == 2022).sum())
 37
->>> data.cite("mod-2022-03-06")[:34]
+>>> data.cite("mod-2022-03-06")[:35]
 'Ministry of Defense, Japan (2022-03'
 """
 

@@ -60,7 +60,7 @@ def counting_rules_table(table: pd.DataFrame, start: str, end: str) -> pd.DataFr
 
     >>> from eastasia_security import data
     >>> t = counting_rules_table(data.load("missile_launches"), "2022-01-01", "2022-06-05")
-    >>> t.loc["launch events, ballistic and cruise", "count"]
+    >>> int(t.loc["launch events, ballistic and cruise", "count"])
     17
     """
     rules = [

@@ -126,8 +126,10 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _source_link(source_id: str) -> str:
-    sources = data.load("sources").set_index("source_id")
+def _source_link(source_id: str, sources: pd.DataFrame | None = None) -> str:
+    """'Source: <a href=...>publisher: title</a>' for a source_id (pass ``sources`` when calling in a loop)."""
+    if sources is None:
+        sources = data.load("sources").set_index("source_id")
     if not source_id or source_id not in sources.index:
         return ""
     row = sources.loc[source_id]
@@ -161,9 +163,13 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, entries: Iterable[tuple[str, str, str | None, str]]):
+    def __init__(self, entries: Iterable[tuple[str, str, str | None, str]] = ()):
         super().__init__()
         self._name = "Legend"
+        self.update(entries)
+
+    def update(self, entries: Iterable[tuple[str, str, str | None, str]]) -> None:
+        """Rebuild the legend's rows from (label, colour, dash pattern, 'marker' or 'line') entries."""
         rows = []
         seen = set()
         for label, colour, dash, shape in entries:
@@ -194,6 +200,9 @@ class RegionMap(folium.Map):
         super().__init__(*args, **kwargs)
         self.default_css = [c for c in folium.Map.default_css if c[0] not in _UNUSED_CSS]
         self._kit_legend_enabled = legend
+        # Created once, so that rendering the map twice (show, then save) does not add them twice.
+        self._kit_legend_box = Legend()
+        self._kit_layer_control = folium.LayerControl(collapsed=True)
 
     def _legend_entries(self) -> list:
         entries = []
@@ -209,8 +218,9 @@ class RegionMap(folium.Map):
             del self._children[name]
         entries = self._legend_entries()
         if self._kit_legend_enabled and entries:
-            Legend(entries).add_to(self)
-        folium.LayerControl(collapsed=True).add_to(self)
+            self._kit_legend_box.update(entries)
+            self._kit_legend_box.add_to(self)
+        self._kit_layer_control.add_to(self)
         return super().render(**kwargs)
 
 
@@ -244,12 +254,12 @@ def base_map(center: Sequence[float] = REGION_CENTER, zoom: int = REGION_ZOOM, t
     return m
 
 
-def _place_popup(row) -> str:
+def _place_popup(row, sources: pd.DataFrame) -> str:
     return (f"<b>{_e(row['name'])}</b> ({_e(row['name_local'])})<br>"
             f"{_e(KIND_STYLE.get(row['kind'], ('', row['kind']))[1])}, {_e(row['country'])}<br>"
             f"{row['lat']:.3f}, {row['lon']:.3f} (precision: {_e(row['precision'])})"
             + (f"<br><i>{_e(row['notes'])}</i>" if _e(row["notes"]) else "")
-            + f"<br><small>{_source_link(row['source_id'])}</small>")
+            + f"<br><small>{_source_link(row['source_id'], sources)}</small>")
 
 
 def places_layer(kinds: str | Iterable[str] = ("capital", "us_force", "dprk_launch_site", "dprk_nuclear"),
@@ -278,12 +288,13 @@ def places_layer(kinds: str | Iterable[str] = ("capital", "us_force", "dprk_laun
     labels = [KIND_STYLE[k][1] for k in kinds if (places["kind"] == k).any()] if place_ids is None else \
         sorted({KIND_STYLE[k][1] for k in places["kind"]})
     group = folium.FeatureGroup(name=name or "Places: " + ", ".join(labels))
+    sources = data.load("sources").set_index("source_id")
     for _, row in places.iterrows():
         colour = KIND_STYLE[row["kind"]][0]
         folium.CircleMarker(
             [row["lat"], row["lon"]], radius=6 if row["kind"] != "capital" else 8,
             color=colour, weight=2, fill=True, fill_color=colour, fill_opacity=0.7,
-            tooltip=f"{row['name']}", popup=folium.Popup(_place_popup(row), max_width=320),
+            tooltip=f"{row['name']}", popup=folium.Popup(_place_popup(row, sources), max_width=320),
             class_name="kit-place",
         ).add_to(group)
     names = ", ".join(places["name"].astype(str).tolist())
@@ -316,9 +327,8 @@ def _period(start, end) -> str:
     return f"{a} to {b}"
 
 
-def _launch_table(rows: pd.DataFrame) -> str:
+def _launch_table(rows: pd.DataFrame, sources: pd.DataFrame) -> str:
     head = "<tr><th>Date (KST)</th><th>Missile</th><th>Apogee</th><th>Range</th><th>Outcome</th><th>Source</th></tr>"
-    sources = data.load("sources").set_index("source_id")
     body = []
     for _, r in rows.sort_values("event_id").iterrows():
         src = r["source_id"]
@@ -351,42 +361,45 @@ def launches_layer(start=None, end=None, classes: str | Iterable[str] | None = N
     class_text = "all classes" if classes is None else ", ".join([classes] if isinstance(classes, str) else classes)
     group = folium.FeatureGroup(name=name or f"Launches ({_period(start, end)})")
     located = rows[rows["launch_place_id"].notna()]
-    by_place = located.groupby("launch_place_id", sort=True)
-    for place_id, events in by_place:
+    sources = data.load("sources").set_index("source_id")
+    # Ground tracks first, so that the launch markers drawn after them stay clickable.
+    landing_points = []
+    if landings:
+        announced = located[located["landing_ref_place_id"].notna() & located["landing_offset_km"].notna()
+                            & located["landing_bearing"].notna()]
+        for _, r in announced.iterrows():
+            lat, lon = geo.destination(r["landing_ref_place_id"], r["landing_bearing"], float(r["landing_offset_km"]))
+            track = geo.path(r["launch_place_id"], (lat, lon), n_points=24)
+            colour = CLASS_STYLE.get(r["missile_class"], CLASS_STYLE["unknown"])[0]
+            folium.PolyLine(geo.segments(track), color=colour, weight=2, dash_array="4 6", opacity=0.9,
+                            class_name="kit-track", tooltip=f"{r['event_id']}: approximate ground track").add_to(group)
+            # Drawn at the track's end: on the same side of the antimeridian as the launch place.
+            landing_points.append((r, (lat, track[-1][1]), colour))
+    for place_id, events in located.groupby("launch_place_id", sort=True):
         place = places.loc[place_id]
         main_class = events["missile_class"].mode().iloc[0]
         colour = CLASS_STYLE.get(main_class, CLASS_STYLE["unknown"])[0]
         popup = (f"<b>{_e(place['name'])}</b>: {len(events)} launch event(s)<br>"
-                 f"<small>Launch place precision: {_e(place['precision'])}</small><br>" + _launch_table(events))
+                 f"<small>Launch place precision: {_e(place['precision'])}</small><br>" + _launch_table(events, sources))
         folium.CircleMarker(
             [place["lat"], place["lon"]], radius=5 + 2.5 * len(events) ** 0.5,
             color="#000000", weight=1, fill=True, fill_color=colour, fill_opacity=0.85,
             tooltip=f"{place['name']}: {len(events)} event(s)",
             popup=folium.Popup(popup, max_width=520), class_name="kit-launch",
         ).add_to(group)
-    n_landings = 0
-    if landings:
-        for _, r in located[located["landing_ref_place_id"].notna() & located["landing_offset_km"].notna()
-                            & located["landing_bearing"].notna()].iterrows():
-            ref = r["landing_ref_place_id"]
-            lat, lon = geo.destination(ref, r["landing_bearing"], float(r["landing_offset_km"]))
-            track = geo.path(r["launch_place_id"], (lat, lon), n_points=24)
-            colour = CLASS_STYLE.get(r["missile_class"], CLASS_STYLE["unknown"])[0]
-            # Draw the landing point on the same side of the map as the launch place.
-            lon = track[-1][1]
-            folium.PolyLine(geo.segments(track), color=colour, weight=2, dash_array="4 6", opacity=0.9,
-                            class_name="kit-track", tooltip=f"{r['event_id']}: approximate ground track").add_to(group)
-            folium.CircleMarker(
-                [lat, lon], radius=4, color=colour, weight=2, fill=True, fill_color="#ffffff", fill_opacity=1,
-                tooltip=f"{r['event_id']}: landing area",
-                popup=folium.Popup(
-                    f"<b>{_e(r['event_id'])}</b> landing area: {_e(r['landing_area'])}<br>"
-                    f"Drawn {float(r['landing_offset_km']):,.0f} km {_e(r['landing_bearing'])} of "
-                    f"{_e(places.loc[ref, 'name'])}, as announced (approximate).<br>"
-                    f"Japan's EEZ: {_e(r['japan_eez'])}<br><small>{_source_link(r['source_id'])}</small>", max_width=320),
-                class_name="kit-landing",
-            ).add_to(group)
-            n_landings += 1
+    for r, (lat, lon), colour in landing_points:
+        ref = r["landing_ref_place_id"]
+        folium.CircleMarker(
+            [lat, lon], radius=4, color=colour, weight=2, fill=True, fill_color="#ffffff", fill_opacity=1,
+            tooltip=f"{r['event_id']}: landing area",
+            popup=folium.Popup(
+                f"<b>{_e(r['event_id'])}</b> landing area: {_e(r['landing_area'])}<br>"
+                f"Drawn {float(r['landing_offset_km']):,.0f} km {_e(r['landing_bearing'])} of "
+                f"{_e(places.loc[ref, 'name'])}, as announced (approximate).<br>"
+                f"Japan's EEZ: {_e(r['japan_eez'])}<br><small>{_source_link(r['source_id'], sources)}</small>", max_width=320),
+            class_name="kit-landing",
+        ).add_to(group)
+    n_landings = len(landing_points)
     counts = located["launch_place_id"].value_counts()
     top = ", ".join(f"{places.loc[p, 'name']} ({n})" for p, n in counts.head(3).items())
     unplaced = len(rows) - len(located)

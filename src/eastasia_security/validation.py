@@ -299,11 +299,14 @@ def _domain_problems(folder: Path, readable: set[str], today: dt.date) -> list[P
         items.sort()
         if len(items) < 2:
             problems.append(Problem("lines.csv", items[0][1], "seq", f"line '{line_id}' needs at least two vertices"))
-        for expected, (seq, line) in enumerate(items, start=1):
-            if seq != expected:
-                problems.append(Problem("lines.csv", line, "seq",
-                                        f"vertices of line '{line_id}' must be numbered 1, 2, 3 ... without gaps; expected {expected}, found {seq}"))
-                break
+        numbers = [seq for seq, _ in items]
+        missing = sorted(set(range(1, len(items) + 1)) - set(numbers))
+        for seq, line in items:
+            if seq > len(items) or numbers.count(seq) > 1:
+                problems.append(Problem(
+                    "lines.csv", line, "seq",
+                    f"line '{line_id}' has {len(items)} vertices, numbered 1 to {len(items)} without gaps or repeats; "
+                    f"this row has {seq}" + (f" (missing: {', '.join(map(str, missing))})" if missing else "")))
 
     for line, row in each("missile_launches"):
         f = "missile_launches.csv"
