@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["data", "geo", "maps", "explore", "launches"]
+MODULES = ["data", "geo", "maps", "explore", "launches", "quiz"]
 
 
 @pytest.mark.parametrize("name", MODULES)

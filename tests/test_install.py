@@ -1,4 +1,4 @@
-"""`load()` works from a built wheel, away from the checkout."""
+"""The built wheel works away from the checkout: data, quiz banks, geodesy."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def test_wheel_ships_the_datasets_and_loads_them(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "eastasia_security/_bundled/datasets/datapackage.json" in names
     assert "eastasia_security/_bundled/datasets/missile_launches.csv" in names
+    assert "eastasia_security/_bundled/quizzes/gsomia.yml" in names
 
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet",
@@ -26,14 +27,19 @@ def test_wheel_ships_the_datasets_and_loads_them(tmp_path):
     probe = (
         "import eastasia_security, eastasia_security.paths as p, eastasia_security.data as d;"
         "print(eastasia_security.__file__);print(p.datasets_dir());"
-        "print(len(d.load('missile_launches')))"
+        "print(len(d.load('missile_launches')));"
+        "import eastasia_security.quiz as q, eastasia_security.geo as g;"
+        "print(p.quizzes_dir());print(len(q.load_bank('gsomia').questions));"
+        "print(round(g.distance_km('pyongyang', 'tokyo')))"
     )
-    env = {k: v for k, v in os.environ.items() if k != "EASTASIA_SECURITY_DATASETS"}
+    env = {k: v for k, v in os.environ.items() if k not in ("EASTASIA_SECURITY_DATASETS", "EASTASIA_SECURITY_QUIZZES")}
     env["PYTHONPATH"] = str(target)
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    module_file, datasets, rows = done.stdout.split()
+    module_file, datasets, rows, quizzes, questions, km = done.stdout.split()
     assert Path(module_file).is_relative_to(target)
     assert Path(datasets).is_relative_to(target), "the installed copy must use its bundled datasets"
     assert int(rows) > 50
+    assert Path(quizzes).is_relative_to(target), "and its bundled quiz banks"
+    assert int(questions) >= 10 and int(km) == 1287

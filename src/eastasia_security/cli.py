@@ -13,11 +13,30 @@ from . import __version__
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from . import quiz
     from .validation import validate_datasets
 
-    report = validate_datasets(Path(args.datasets) if args.datasets else None)
+    datasets = Path(args.datasets) if args.datasets else None
+    report = validate_datasets(datasets)
     print(report.format())
-    return 0 if report.ok else 1
+    ok = report.ok
+    try:
+        counts, problems = quiz.validate_banks(args.quizzes, datasets=datasets)
+    except FileNotFoundError as exc:
+        print(f"Quiz banks: cannot check them: {exc}")
+        return 1
+    print("Quiz banks")
+    for name, n in counts.items():
+        bad = any(p.file.endswith(name) for p in problems)
+        print(f"  {name:28} {n:3d} questions  {'PROBLEMS' if bad else 'ok'}")
+    if problems:
+        print(f"{len(problems)} problem(s) in the quiz banks:")
+        for problem in problems:
+            print(f"  {problem}")
+        ok = False
+    else:
+        print("All quiz banks are valid.")
+    return 0 if ok else 1
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -43,8 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eastasia-security", description="East Asian Security Course Kit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("validate", help="check every dataset; exit 0 when clean, 1 otherwise")
+    p = sub.add_parser("validate", help="check every dataset and quiz bank; exit 0 when clean, 1 otherwise")
     p.add_argument("--datasets", help="folder with datapackage.json (default: the kit's datasets)")
+    p.add_argument("--quizzes", help="folder with the quiz banks (default: course/quizzes)")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("list", help="list the datasets")
     p.set_defaults(func=_cmd_list)

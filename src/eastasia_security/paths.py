@@ -18,6 +18,8 @@ from pathlib import Path
 #: Environment variable that points the kit at another copy of the datasets
 #: (used by tests that corrupt a copy, and by instructors adapting the data).
 DATASETS_ENV = "EASTASIA_SECURITY_DATASETS"
+#: Same for the quiz banks (course/quizzes in a checkout).
+QUIZZES_ENV = "EASTASIA_SECURITY_QUIZZES"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -58,3 +60,21 @@ def datasets_dir() -> Path:
 def datapackage_path() -> Path:
     """Path of ``datapackage.json``."""
     return datasets_dir() / "datapackage.json"
+
+
+def quizzes_dir() -> Path:
+    """Folder holding the quiz banks (``*.yml``).
+
+    Order: ``EASTASIA_SECURITY_QUIZZES``, then ``course/quizzes`` of the
+    checkout, then the copy bundled in an installed wheel.
+    """
+    override = os.environ.get(QUIZZES_ENV)
+    if override:
+        return Path(override).expanduser().resolve()
+    root = repository_root()
+    if root is not None:
+        return root / "course" / "quizzes"
+    bundled = _PACKAGE_DIR / "_bundled" / "quizzes"
+    if bundled.is_dir():
+        return bundled
+    raise FileNotFoundError(f"Cannot find the quiz banks; set {QUIZZES_ENV} to the folder that holds them.")

@@ -19,6 +19,7 @@ Later browser tests (JupyterLab, quizzes, lessons) reuse them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import zlib
@@ -170,3 +171,126 @@ def browser_page(chromium_context):
         yield BrowserPage(page, web, errors)
     finally:
         page.close()
+
+
+# --------------------------------------------------------------------------- JupyterLab
+
+@dataclass
+class JupyterLab:
+    """A JupyterLab 4 server on loopback, with token auth and a temporary root folder."""
+
+    url: str
+    token: str
+    root: Path
+    log: Path
+
+    def notebook_url(self, name: str) -> str:
+        return f"{self.url}/lab/tree/{name}?token={self.token}"
+
+    def write_notebook(self, name: str, cells: list[str]) -> Path:
+        import nbformat
+
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        path = self.root / name
+        nbformat.write(nb, path)
+        return path
+
+    def open_and_run_all(self, page, name: str, timeout_ms: int = 120_000) -> None:
+        """Open a notebook, wait for its kernel, and run every cell from the Run menu."""
+        page.goto(self.notebook_url(name))
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout_ms)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
+        # Activate the notebook (Run All acts on the active one), then run the
+        # "Run All Cells" command from the command palette, as a keyboard user would.
+        page.get_by_text(re.compile(r"\| Idle")).first.wait_for(timeout=timeout_ms)
+        palette = page.locator(".lm-CommandPalette-input")
+        for _ in range(10):   # the shortcut works once the application has settled
+            page.locator(".jp-NotebookPanel .jp-Cell .jp-InputPrompt").first.click()
+            page.keyboard.press("Control+Shift+c")
+            try:
+                palette.wait_for(state="visible", timeout=3000)
+                break
+            except Exception:
+                continue
+        palette.wait_for(state="visible", timeout=3000)
+        page.keyboard.type("Run All Cells")
+        page.locator(".lm-CommandPalette-item.lm-mod-active", has_text=re.compile(r"^Run All Cells")).wait_for()
+        page.keyboard.press("Enter")
+        # Every code cell gets an execution count when it has run.
+        try:
+            self._wait_for_all_executed(page, timeout_ms)
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"failed_run_{Path(name).stem}.png"), full_page=True)
+            raise
+
+    @staticmethod
+    def _wait_for_all_executed(page, timeout_ms: int) -> None:
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            }""", timeout=timeout_ms)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory):
+    """Start `jupyter lab` (this environment's) and stop it after the session."""
+    import json
+    import secrets
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    home = tmp_path_factory.mktemp("jupyter")
+    root = home / "root"
+    root.mkdir()
+    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    # No "would you like Jupyter news?" toast over the page.
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    token = secrets.token_hex(16)
+    port = _free_port()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
+    args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--ServerApp.port={port}",
+            "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+            "--ServerApp.port_retries=0"]
+    if hasattr(os, "getuid") and os.getuid() == 0:
+        args.append("--allow-root")
+    log = home / "jupyter.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"JupyterLab did not start; its log:\n{log.read_text()[-3000:]}")
+        time.sleep(0.5)
+    try:
+        yield JupyterLab(url, token, root, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
