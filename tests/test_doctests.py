@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["data", "geo", "maps", "explore", "launches", "quiz"]
+MODULES = ["data", "geo", "maps", "explore", "launches", "quiz", "factcheck"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -30,6 +30,12 @@ def _map_html(m) -> str:
     return m._repr_html_()
 
 
+def _description_html(text: str) -> str:
+    lines = [html.escape(line) for line in text.splitlines()]
+    return ('<details class="kit-map-description"><summary>Map description (text)</summary>'
+            + "<br>".join(lines) + "</details>")
+
+
 class _Explorer:
     widget: widgets.Widget
 
@@ -76,9 +82,10 @@ class RangeExplorer(_Explorer):
         self.map_output = widgets.HTML(layout=widgets.Layout(width="100%", height="520px"))
         self.table_output = widgets.HTML()
         self.summary = widgets.HTML()
+        self.description_output = widgets.HTML()
         self.widget = widgets.VBox([
             widgets.HBox([self.place, self.missile_type]),
-            self.summary,
+            self.summary, self.description_output,
             widgets.HBox([widgets.Box([self.map_output], layout=widgets.Layout(width="62%")),
                           widgets.Box([self.table_output], layout=widgets.Layout(width="38%", overflow="auto",
                                                                                    max_height="520px"))]),
@@ -111,6 +118,7 @@ class RangeExplorer(_Explorer):
             f"estimated maximum range {self.radius_km:,.0f} km (an estimate; see missile_types). "
             f"{len(table)} of the kit's capitals, cities and US bases lie within it.</p>")
         self.map_output.value = _map_html(m)
+        self.description_output.value = _description_html(self.description)
         rows = "".join(f"<tr><td>{html.escape(str(r['name']))}</td><td>{html.escape(str(r['country']))}</td>"
                        f"<td style='text-align:right'>{r['distance_km']:,.0f}</td></tr>" for _, r in table.iterrows())
         self.table_output.value = (
@@ -146,8 +154,9 @@ class TimelineExplorer(_Explorer):
         self.map_output = widgets.HTML(layout=widgets.Layout(width="100%", height="520px"))
         self.counts_output = widgets.HTML()
         self.summary = widgets.HTML()
+        self.description_output = widgets.HTML()
         self.widget = widgets.VBox([
-            widgets.HBox([self.period]), widgets.HBox([self.classes]), self.summary,
+            widgets.HBox([self.period]), widgets.HBox([self.classes]), self.summary, self.description_output,
             widgets.HBox([widgets.Box([self.map_output], layout=widgets.Layout(width="62%")),
                           widgets.Box([self.counts_output], layout=widgets.Layout(width="38%", overflow="auto",
                                                                                     max_height="520px"))]),
@@ -174,6 +183,7 @@ class TimelineExplorer(_Explorer):
                               f"({', '.join(classes) if classes else 'no class chosen'}). "
                               "An event is a day's launch activity, as Japan counts; several missiles can fly in one event.</p>")
         self.map_output.value = _map_html(m)
+        self.description_output.value = _description_html(self.description)
         top = max(int(counts["events"].max()) if len(counts) else 0, 1)
         bars = "".join(
             f"<tr><td>{r['month']}</td><td style='text-align:right'>{r['events']}</td>"

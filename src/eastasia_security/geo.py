@@ -40,6 +40,7 @@ __all__ = [
     "distances_from",
     "within",
     "COMPASS_DEG",
+    "radar_horizon_km",
 ]
 
 #: The ellipsoid every function here uses.
@@ -270,3 +271,28 @@ def within(center: Point, radius_km: float, kinds: Iterable[str] | None = None,
     table = table[table["distance_km"] <= radius_km].sort_values(["distance_km", "place_id"])
     keep = [c for c in ("place_id", "name", "country", "kind", "distance_km", "bearing_deg") if c in table]
     return table[keep].reset_index(drop=True)
+
+
+#: Mean Earth radius (km) and the usual 4/3 factor for radio waves bending in a
+#: standard atmosphere (the "4/3 Earth" model of radar engineering).
+EARTH_RADIUS_KM = 6371.0
+STANDARD_REFRACTION = 4.0 / 3.0
+
+
+def radar_horizon_km(antenna_height_m: float, target_height_m: float = 0.0,
+                     refraction: float = STANDARD_REFRACTION) -> float:
+    """How far a radar at ``antenna_height_m`` can see a target at ``target_height_m``.
+
+    Beyond this distance the Earth's curvature hides the target: a missile
+    must climb before a distant radar can see it. Uses the 4/3-Earth model,
+    d = sqrt(2 k R h1) + sqrt(2 k R h2).
+
+    >>> round(radar_horizon_km(30, 0))          # a ship's radar, a target at sea level
+    23
+    >>> round(radar_horizon_km(30, 100_000))    # the same radar, a missile at 100 km
+    1326
+    """
+    if antenna_height_m < 0 or target_height_m < 0:
+        raise ValueError("heights must not be negative")
+    effective = refraction * EARTH_RADIUS_KM
+    return math.sqrt(2 * effective * antenna_height_m / 1000) + math.sqrt(2 * effective * target_height_m / 1000)

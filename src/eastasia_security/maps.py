@@ -47,6 +47,8 @@ __all__ = [
     "Legend",
     "describe",
     "full_map",
+    "show",
+    "DescribedMap",
 ]
 
 #: Okabe-Ito colours: distinguishable with the common forms of colour blindness.
@@ -225,7 +227,7 @@ class RegionMap(folium.Map):
 
 
 def base_map(center: Sequence[float] = REGION_CENTER, zoom: int = REGION_ZOOM, tiles: str = "OpenStreetMap",
-             height: str | int = "600px", legend: bool = True, sea_labels: bool = True) -> RegionMap:
+             height: str | int = "100%", legend: bool = True, sea_labels: bool = True) -> RegionMap:
     """A map of the Korean Peninsula and Japan with scale bar, full-screen button and layer control.
 
     Tiles are OpenStreetMap with their attribution; sea names are labelled,
@@ -574,3 +576,30 @@ def full_map(start="2022-01-01", end="2022-12-31", ring_place: str = "sunan") ->
     demarcation_lines().add_to(m)
     distance_line("pyongyang", "tokyo").add_to(m)
     return m
+
+
+class DescribedMap:
+    """A map shown together with its text description (use :func:`show`)."""
+
+    def __init__(self, m: folium.Map):
+        self.map = m
+        self.description = describe(m)
+
+    def _repr_html_(self) -> str:
+        items = self.description.splitlines()
+        text = html.escape(items[0]) + "".join(f"<br>{html.escape(line)}" for line in items[1:])
+        return (f'<figure class="kit-map" style="margin:0">{self.map._repr_html_()}'
+                f'<figcaption class="kit-map-description" style="font-size:90%;margin-top:4px">'
+                f"<b>Map description.</b> {text}</figcaption></figure>")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+def show(m: folium.Map) -> DescribedMap:
+    """Display a map with its description underneath (what lessons use).
+
+    >>> print(show(base_map()).description.splitlines()[0][:15])
+    Map centred on
+    """
+    return DescribedMap(m)

@@ -185,7 +185,13 @@ class JupyterLab:
     log: Path
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}?token={self.token}"
+        # ?reset: start from an empty workspace, not the tabs an earlier test left open.
+        return f"{self.url}/lab/tree/{name}?reset&token={self.token}"
+
+    def copy_notebook(self, source: Path) -> Path:
+        target = self.root / source.name
+        shutil.copy(source, target)
+        return target
 
     def write_notebook(self, name: str, cells: list[str]) -> Path:
         import nbformat
@@ -198,26 +204,26 @@ class JupyterLab:
         return path
 
     def open_and_run_all(self, page, name: str, timeout_ms: int = 120_000) -> None:
-        """Open a notebook, wait for its kernel, and run every cell from the Run menu."""
+        """Open a notebook in JupyterLab, wait for its kernel, and run all its cells.
+
+        The run uses JupyterLab's own "Run All Cells" command (what the Run menu and the
+        command palette call), reached through the application object that the server
+        exposes for tests (``--LabApp.expose_app_in_browser``): unlike a keyboard shortcut
+        it does not depend on where the focus happens to be.
+        """
         page.goto(self.notebook_url(name))
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout_ms)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
-        # Activate the notebook (Run All acts on the active one), then run the
-        # "Run All Cells" command from the command palette, as a keyboard user would.
-        page.get_by_text(re.compile(r"\| Idle")).first.wait_for(timeout=timeout_ms)
-        palette = page.locator(".lm-CommandPalette-input")
-        for _ in range(10):   # the shortcut works once the application has settled
-            page.locator(".jp-NotebookPanel .jp-Cell .jp-InputPrompt").first.click()
-            page.keyboard.press("Control+Shift+c")
-            try:
-                palette.wait_for(state="visible", timeout=3000)
-                break
-            except Exception:
-                continue
-        palette.wait_for(state="visible", timeout=3000)
-        page.keyboard.type("Run All Cells")
-        page.locator(".lm-CommandPalette-item.lm-mod-active", has_text=re.compile(r"^Run All Cells")).wait_for()
-        page.keyboard.press("Enter")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=timeout_ms)
+        page.evaluate(
+            """async (path) => {
+                const app = window.jupyterapp;
+                const panel = await app.commands.execute('docmanager:open', {path});
+                app.shell.activateById(panel.id);
+                await panel.context.ready;
+                await panel.sessionContext.ready;
+                await app.commands.execute('notebook:run-all-cells');
+                panel.node.setAttribute('data-kit-test', 'running');
+            }""", name)
         # Every code cell gets an execution count when it has run.
         try:
             self._wait_for_all_executed(page, timeout_ms)
@@ -227,10 +233,18 @@ class JupyterLab:
             raise
 
     @staticmethod
+    def error_outputs(page) -> list[str]:
+        """Texts of the error outputs (tracebacks) shown in the page."""
+        texts = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+        return [t for t in texts if "Traceback" in t or "Error" in t]
+
+    @staticmethod
     def _wait_for_all_executed(page, timeout_ms: int) -> None:
         page.wait_for_function(
             """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                const panel = document.querySelector('.jp-NotebookPanel[data-kit-test="running"]');
+                if (!panel) return false;
+                const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
                 return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
             }""", timeout=timeout_ms)
 
@@ -260,6 +274,10 @@ def jupyter_lab(tmp_path_factory):
     settings.mkdir(parents=True)
     # No "would you like Jupyter news?" toast over the page.
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    # Render every cell (no virtual scrolling), so tests can find outputs anywhere in a notebook.
+    notebook_settings = home / "settings" / "@jupyterlab" / "notebook-extension"
+    notebook_settings.mkdir(parents=True)
+    (notebook_settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     token = secrets.token_hex(16)
     port = _free_port()
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
@@ -267,7 +285,7 @@ def jupyter_lab(tmp_path_factory):
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
     args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--ServerApp.port={port}",
             "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-            "--ServerApp.port_retries=0"]
+            "--ServerApp.port_retries=0", "--LabApp.expose_app_in_browser=True"]
     if hasattr(os, "getuid") and os.getuid() == 0:
         args.append("--allow-root")
     log = home / "jupyter.log"

@@ -1,0 +1,31 @@
+"""Lessons 00 and 03 run in a real JupyterLab 4 and real Chromium: no errors, maps drawn, quizzes shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from kit_testing import REPO
+
+
+@pytest.mark.parametrize("lesson", ["00_start_here.ipynb", "03_missile_programme.ipynb"])
+def test_lesson_runs_in_jupyterlab_with_maps_and_quiz(lesson, jupyter_lab, browser_page, artifacts_dir):
+    jupyter_lab.copy_notebook(REPO / "notebooks" / lesson)
+    page = browser_page.page
+    jupyter_lab.open_and_run_all(page, lesson, timeout_ms=180_000)
+
+    assert jupyter_lab.error_outputs(page) == []
+    maps = page.locator(".jp-OutputArea-output .kit-map")
+    assert maps.count() >= 1
+    for i in range(maps.count()):
+        frame = maps.nth(i).frame_locator("iframe")
+        frame.locator(".leaflet-container").wait_for(state="visible", timeout=60_000)
+        assert frame.locator(".leaflet-overlay-pane path").count() > 0, "the map's layers are drawn"
+        assert "Map description." in maps.nth(i).locator(".kit-map-description").inner_text()
+    quiz_box = page.locator(".kit-quiz").first
+    quiz_box.wait_for(state="visible", timeout=60_000)
+    assert "Score: 0 of" in quiz_box.locator(".kit-quiz-score").inner_text()
+
+    maps.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / f"lesson_{lesson[:2]}_in_jupyterlab.png"))
+    assert browser_page.web.unexpected == [], "requests outside the CDN/tile lists"
+    assert browser_page.web.missing == []
