@@ -112,3 +112,21 @@ def test_editorial_quotations_are_exact_and_short():
     for row in claims.itertuples():
         assert len(row.quotation.split()) <= 25
         assert normalise(row.quotation) in paragraphs[row.paragraph], (row.claim_id, row.quotation)
+
+
+def test_clean_validation_is_remembered_across_processes_but_problems_never_are(datasets_copy, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EASTASIA_SECURITY_CACHE", str(cache))
+    assert data.validate(datasets_copy).ok
+    records = list(cache.glob("valid-*.json"))
+    assert len(records) == 1
+    # A new process (simulated by a new folder path with the same bytes) reuses the record.
+    same = tmp_path / "same"
+    import shutil
+    shutil.copytree(datasets_copy, same)
+    assert data.validate(same).ok and len(list(cache.glob("valid-*.json"))) == 1
+    # One changed byte: validated again, the problem reported, nothing cached.
+    set_cell(same, "places.csv", "place_id", "tokyo", "lat", "123")
+    report = data.validate(same)
+    assert not report.ok and any(p.field == "lat" for p in report.problems)
+    assert len(list(cache.glob("valid-*.json"))) == 1

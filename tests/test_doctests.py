@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["data", "geo", "maps", "explore", "launches", "quiz", "factcheck"]
+MODULES = ["data", "geo", "maps", "explore", "launches", "quiz", "factcheck", "grading"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -36,6 +36,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         ok = False
     else:
         print("All quiz banks are valid.")
+    from . import course
+
+    try:
+        totals, course_problems = course.validate_course(args.course)
+    except FileNotFoundError as exc:
+        print(f"Course: not checked ({exc})")
+        return 0 if ok else 1
+    print("Course assignments (nbgrader source notebooks)")
+    for name, points in totals.items():
+        bad = any(f"/{name}/" in p.file or p.file.endswith(name) for p in course_problems)
+        print(f"  {name:28} {points:5g} points  {'PROBLEMS' if bad else 'ok'}")
+    if course_problems:
+        print(f"{len(course_problems)} problem(s) in the course:")
+        for problem in course_problems:
+            print(f"  {problem}")
+        ok = False
+    else:
+        print("All assignments are valid.")
     return 0 if ok else 1
 
 
@@ -65,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every dataset and quiz bank; exit 0 when clean, 1 otherwise")
     p.add_argument("--datasets", help="folder with datapackage.json (default: the kit's datasets)")
     p.add_argument("--quizzes", help="folder with the quiz banks (default: course/quizzes)")
+    p.add_argument("--course", help="nbgrader course folder with source/ (default: course/)")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("list", help="list the datasets")
     p.set_defaults(func=_cmd_list)

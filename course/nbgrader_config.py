@@ -1,0 +1,29 @@
+"""nbgrader configuration for the East Asian Security Course Kit.
+
+Run every nbgrader command from this folder (course/), e.g.
+    nbgrader generate_assignment ps1_geography
+See INSTRUCTORS.md for the whole workflow.
+"""
+
+c = get_config()  # noqa: F821  (provided by nbgrader)
+
+c.CourseDirectory.course_id = "eastasia-security"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+
+# A cell that runs longer than this is stopped and its tests fail (an infinite loop
+# in one answer must not hold up a whole class).
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+
+# Long outputs (a print in a loop) are cut in the graded and feedback notebooks.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+
+# A student who deletes a graded cell gets it back (scored as unanswered) instead of
+# an autograde that stops with "missing grade cell".
+c.OverwriteCells.add_missing_cells = True
+
+# What students see in place of the solutions.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
