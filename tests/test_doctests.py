@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["data", "geo", "maps", "explore", "launches", "quiz", "factcheck", "grading"]
+MODULES = ["data", "geo", "maps", "explore", "launches", "quiz", "factcheck", "grading", "course"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -76,6 +76,25 @@ def _cmd_cite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from . import grader, paths
+
+    course = Path(args.course) if args.course else (paths.repository_root() or Path.cwd()) / "course"
+    report = Path(args.report) if args.report else course / f"grades-{args.assignment}.csv"
+    try:
+        results = grader.grade(args.assignment, course, jobs=args.jobs, timeout=args.timeout,
+                               memory_mb=args.memory_mb, report=report)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(grader.format_table(results))
+    print(f"Report written to {report}")
+    problems = grader.check_gradebook(course, args.assignment)
+    for problem in problems:
+        print(f"gradebook problem: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eastasia-security", description="East Asian Security Course Kit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -85,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quizzes", help="folder with the quiz banks (default: course/quizzes)")
     p.add_argument("--course", help="nbgrader course folder with source/ (default: course/)")
     p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("grade", help="autograde every submission of an assignment with nbgrader, robustly and in parallel")
+    p.add_argument("assignment")
+    p.add_argument("--course", help="nbgrader course folder (default: the kit's course/)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (default 60)")
+    p.add_argument("--memory-mb", type=int, default=4096, help="memory cap per process in MB (default 4096)")
+    p.add_argument("--report", help="CSV report path (default: course/grades-ASSIGNMENT.csv)")
+    p.set_defaults(func=_cmd_grade)
     p = sub.add_parser("list", help="list the datasets")
     p.set_defaults(func=_cmd_list)
     p = sub.add_parser("cite", help="print the citation of a source_id")

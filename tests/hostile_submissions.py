@@ -1,0 +1,176 @@
+"""Hostile and broken submissions to ps2_missile_data, each with the outcome the grader must produce.
+
+Each case builds a submission folder from the released notebook and the instructor's
+solutions. ``expected`` is the autograded score (``None`` when the submission must not be
+graded) and ``flag`` a phrase that must appear in the report's flags (``None``: no flags).
+ps2's autograded parts: per-year 2, counting 3, busiest month 2 (7 points).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+ASSIGNMENT = "ps2_missile_data"
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+FULL = 7.0
+
+
+@dataclass
+class Case:
+    student: str
+    build: Callable[["Maker", Path], None]
+    expected: float | None
+    flag: str | None
+    why: str
+
+
+class Maker:
+    """Builds submissions from the release and the source notebooks of a course copy."""
+
+    def __init__(self, course: Path):
+        self.release = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
+        source = nbformat.read(course / "source" / ASSIGNMENT / NOTEBOOK, as_version=4)
+        self.solutions = {c.metadata["nbgrader"]["grade_id"]: _strip(c.source) for c in source.cells
+                          if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+
+    def solved(self, skip: tuple[str, ...] = ()) -> nbformat.NotebookNode:
+        nb = nbformat.from_dict(json.loads(json.dumps(self.release)))
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in self.solutions and gid not in skip:
+                cell.source = self.solutions[gid]
+        return nb
+
+    def with_cell_after(self, code: str, after: str = "ps2-per-year-answer", nb=None) -> nbformat.NotebookNode:
+        nb = nb or self.solved()
+        index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == after)
+        nb.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
+        return nb
+
+    def answer(self, grade_id: str, code: str) -> nbformat.NotebookNode:
+        nb = self.solved()
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+                cell.source = code
+        return nb
+
+
+def _strip(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def _write(folder: Path, nb, name: str = NOTEBOOK) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / name)
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _edited_test(m: Maker, folder: Path) -> None:
+    nb = m.answer("ps2-count-answer", "def count_events(table, start, end, include_cruise=True):\n    return 0\n")
+    _cell(nb, "ps2-count-tests").source = "pass  # the tests are fine, trust me"
+    _write(folder, nb)
+
+
+def _deleted_test(m: Maker, folder: Path) -> None:
+    nb = m.solved()
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "ps2-busiest-tests"]
+    _write(folder, nb)
+
+
+def _duplicated(m: Maker, folder: Path) -> None:
+    nb = m.solved()
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ps2-count-tests")
+    nb.cells.insert(index + 1, nbformat.from_dict(json.loads(json.dumps(nb.cells[index]))))
+    _write(folder, nb)
+
+
+def _points(m: Maker, folder: Path) -> None:
+    nb = m.solved(skip=("ps2-busiest-answer",))
+    _cell(nb, "ps2-busiest-tests").metadata["nbgrader"]["points"] = 100
+    _write(folder, nb)
+
+
+def _kernel(m: Maker, folder: Path) -> None:
+    nb = m.solved()
+    nb.metadata["kernelspec"] = {"name": "no-such-kernel", "display_name": "Evil", "language": "python"}
+    _write(folder, nb)
+
+
+def _empty(m: Maker, folder: Path) -> None:
+    nb = m.solved()
+    nb.cells = []
+    _write(folder, nb)
+
+
+def _bad_json(m: Maker, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(m.solved())
+    (folder / NOTEBOOK).write_text(text[: len(text) // 2], encoding="utf-8")
+
+
+def _wrong_name(m: Maker, folder: Path) -> None:
+    _write(folder, m.solved(), name="ps2.ipynb")
+
+
+def _extra_files(m: Maker, folder: Path) -> None:
+    _write(folder, m.solved())
+    (folder / "my_notes.txt").write_text("notes", encoding="utf-8")
+    (folder / "launches_copy.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+
+
+def _nothing(m: Maker, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "readme.txt").write_text("I forgot the notebook", encoding="utf-8")
+
+
+CASES = [
+    Case("s01-correct", lambda m, f: _write(f, m.solved()), FULL, None, "control: the model answers"),
+    Case("s02-untouched", lambda m, f: _write(f, m.release), 0.0, None, "control: nothing answered"),
+    Case("s03-wrong-answers", lambda m, f: _write(f, m.answer(
+        "ps2-busiest-answer", "def busiest_month(table, year):\n    return f'{year}-12'\n")), 5.0, None,
+         "one wrong answer loses its 2 points"),
+    Case("s04-infinite-loop", lambda m, f: _write(f, m.with_cell_after("while True:\n    pass")), FULL,
+         "timed out", "the loop is interrupted at the cell timeout; the answers are still graded"),
+    Case("s05-loop-in-answer", lambda m, f: _write(f, m.answer(
+        "ps2-per-year-answer", "def events_per_year(table):\n    while True:\n        pass\n")), 5.0, "timed out",
+         "an answer that never returns fails its own test only"),
+    Case("s06-sys-exit", lambda m, f: _write(f, m.with_cell_after("import sys\nsys.exit()")), FULL, None,
+         "IPython catches SystemExit: the kernel lives on"),
+    Case("s07-os-exit", lambda m, f: _write(f, m.with_cell_after("import os\nos._exit(1)")), None, "kernel died",
+         "the kernel process exits: not graded, flagged for review"),
+    Case("s08-kernel-crash", lambda m, f: _write(f, m.with_cell_after("import ctypes\nctypes.string_at(0)")), None,
+         "kernel died", "a segmentation fault kills the kernel: not graded, flagged"),
+    Case("s09-memory-bomb", lambda m, f: _write(f, m.with_cell_after("hog = bytearray(8 * 1024 ** 3)")), FULL,
+         "memory limit", "the allocation fails under the per-process memory cap"),
+    Case("s10-huge-output", lambda m, f: _write(f, m.with_cell_after("for i in range(20_000):\n    print('x' * 2500)")),
+         FULL, "output cut", "50 MB of output is cut to the configured number of lines"),
+    Case("s11-deleted-test", _deleted_test, FULL, "deleted cell 'ps2-busiest-tests'",
+         "nbgrader restores the deleted test cell and runs it"),
+    Case("s12-edited-test", _edited_test, 4.0, "edited test cell 'ps2-count-tests'",
+         "the edited test is restored, so the wrong answer still fails"),
+    Case("s13-duplicated-cell", _duplicated, FULL, "appears 2 times", "graded from a copy without the repeat; original kept"),
+    Case("s14-changed-points", _points, 5.0, "changed points on 'ps2-busiest-tests'",
+         "points come from the gradebook, not the student's metadata"),
+    Case("s15-redefines-helper", lambda m, f: _write(f, m.with_cell_after(
+        "import eastasia_security.grading as g\ng.expect_equal = lambda *a, **k: None")), FULL, "test helpers",
+         "flagged for review: tampering with the test helpers"),
+    Case("s16-redefines-builtin", lambda m, f: _write(f, m.with_cell_after("import builtins\nbuiltins.print = lambda *a, **k: None")),
+         FULL, "builtins", "flagged for review: tampering with builtins"),
+    Case("s17-invalid-json", _bad_json, None, "not a valid notebook", "cannot be read: not graded, flagged"),
+    Case("s18-wrong-file-name", _wrong_name, FULL, "wrong file name", "graded under the expected name"),
+    Case("s19-extra-files", _extra_files, FULL, "extra files", "graded; the extra files are listed"),
+    Case("s20-empty-notebook", _empty, None, "empty", "nothing to grade: not graded, flagged"),
+    Case("s21-no-notebook", _nothing, None, "no notebook", "nothing handed in: flagged"),
+    Case("s22-changed-kernel", _kernel, FULL, "changed kernel", "nbgrader restores the kernel"),
+    Case("s23-José-Müller", lambda m, f: _write(f, m.solved()), FULL, None, "a non-ASCII student id"),
+    Case("s24-김민준", lambda m, f: _write(f, m.solved(skip=("ps2-count-answer",))), 4.0, None,
+         "a Hangul student id, one answer missing"),
+]
