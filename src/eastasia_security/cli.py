@@ -25,17 +25,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"Quiz banks: cannot check them: {exc}")
         return 1
-    print("Quiz banks")
-    for name, n in counts.items():
-        bad = any(p.file.endswith(name) for p in problems)
-        print(f"  {name:28} {n:3d} questions  {'PROBLEMS' if bad else 'ok'}")
-    if problems:
-        print(f"{len(problems)} problem(s) in the quiz banks:")
-        for problem in problems:
-            print(f"  {problem}")
-        ok = False
-    else:
-        print("All quiz banks are valid.")
+    ok = _print_section("Quiz banks", {name: f"{n:3d} questions" for name, n in counts.items()},
+                        problems, "the quiz banks", "All quiz banks are valid.") and ok
     from . import course
 
     try:
@@ -43,18 +34,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"Course: not checked ({exc})")
         return 0 if ok else 1
-    print("Course assignments (nbgrader source notebooks)")
-    for name, points in totals.items():
-        bad = any(f"/{name}/" in p.file or p.file.endswith(name) for p in course_problems)
-        print(f"  {name:28} {points:5g} points  {'PROBLEMS' if bad else 'ok'}")
-    if course_problems:
-        print(f"{len(course_problems)} problem(s) in the course:")
-        for problem in course_problems:
-            print(f"  {problem}")
-        ok = False
-    else:
-        print("All assignments are valid.")
+    ok = _print_section("Course assignments (nbgrader source notebooks)",
+                        {name: f"{points:5g} points" for name, points in totals.items()},
+                        course_problems, "the course", "All assignments are valid.") and ok
     return 0 if ok else 1
+
+
+def _print_section(title: str, items: dict[str, str], problems: list, what: str, all_good: str) -> bool:
+    """Print one part of the validation report; True when it has no problems."""
+    print(title)
+    for name, summary in items.items():
+        bad = any(f"/{name}/" in p.file or p.file.endswith(name) for p in problems)
+        print(f"  {name:28} {summary}  {'PROBLEMS' if bad else 'ok'}")
+    if problems:
+        print(f"{len(problems)} problem(s) in {what}:")
+        for problem in problems:
+            print(f"  {problem}")
+        return False
+    print(all_good)
+    return True
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
