@@ -191,7 +191,10 @@ def _limit_memory(megabytes: int):
         import resource
 
         limit = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass  # e.g. macOS does not enforce RLIMIT_AS: grade without the cap
         os.setsid()
     return apply
 
