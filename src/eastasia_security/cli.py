@@ -1,4 +1,4 @@
-"""Command line: ``eastasia-security validate | list | cite``.
+"""Command line: ``eastasia-security validate | list | cite | grade | feedback``.
 
 A thin layer over the functions the notebooks call.
 """
@@ -74,23 +74,68 @@ def _cmd_cite(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_grade(args: argparse.Namespace) -> int:
-    from . import grader, paths
+def _course_folder(args: argparse.Namespace) -> Path:
+    """``--course``, else the current folder (nbgrader's convention: run from the course root)."""
+    from . import autograde
 
-    course = Path(args.course) if args.course else (paths.repository_root() or Path.cwd()) / "course"
-    report = Path(args.report) if args.report else course / f"grades-{args.assignment}.csv"
+    course = Path(args.course) if args.course else Path.cwd()
+    if not autograde.is_course(course):
+        where = "--course " + str(course) if args.course else f"the current folder ({course})"
+        raise autograde.NotACourse(f"{where} is not an nbgrader course: it has no nbgrader_config.py. "
+                                   "Run from the course folder (where nbgrader_config.py is) or pass --course FOLDER.")
+    return course
+
+
+UNSAFE_WARNING = """*** WARNING: grading WITHOUT a sandbox (--unsafe) ***
+Student code runs with YOUR rights: it can read the model answers and hidden tests in source/,
+rewrite the gradebook, read your home folder and leave processes running. Use this only for
+submissions you trust, or on a machine that cannot sandbox (see course/INSTRUCTORS.md)."""
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from . import autograde
+
     try:
-        results = grader.grade(args.assignment, course, jobs=args.jobs, timeout=args.timeout,
-                               memory_mb=args.memory_mb, report=report)
-    except FileNotFoundError as exc:
+        course = _course_folder(args)
+        if args.unsafe:
+            print(UNSAFE_WARNING, file=sys.stderr)
+        report = Path(args.report) if args.report else course / f"grades-{args.assignment}.csv"
+        results = autograde.grade(args.assignment, course, jobs=args.jobs, timeout=args.timeout,
+                                  memory_mb=args.memory_mb, report=report, unsafe=args.unsafe)
+    except autograde.SandboxUnavailable as exc:
+        print(f"""\
+*** REFUSING TO GRADE: student code cannot be isolated on this machine ***
+Reason: {exc}
+Without a sandbox, student code runs with your rights and can read the model answers and hidden
+tests, rewrite the gradebook and outlive its notebook. Grade on Linux as root (a grading server,
+a VM, CI), or re-run with --unsafe if you trust every submission.""", file=sys.stderr)
+        return 2
+    except (autograde.NotACourse, FileNotFoundError) as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(grader.format_table(results))
+    print(results.table())
     print(f"Report written to {report}")
-    problems = grader.check_gradebook(course, args.assignment)
-    for problem in problems:
+    for problem in results.gradebook_problems:
         print(f"gradebook problem: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+    return 1 if results.gradebook_problems else 0
+
+
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    from . import autograde
+
+    try:
+        course = _course_folder(args)
+    except autograde.NotACourse as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    outcome = autograde.generate_feedback(course, args.assignment, args.student or None)
+    failed = {s: r for s, r in outcome.items() if not r.get("success")}
+    for student, result in failed.items():
+        last = (result.get("error") or "").strip().splitlines()
+        print(f"{student}: feedback not generated ({last[-1] if last else 'no error given'})", file=sys.stderr)
+    print(f"Feedback for {len(outcome) - len(failed)} of {len(outcome)} students in "
+          f"{course / 'feedback'} (hidden tests removed, failed tests shown as their message)")
+    return 1 if failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,12 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("grade", help="autograde every submission of an assignment with nbgrader, robustly and in parallel")
     p.add_argument("assignment")
-    p.add_argument("--course", help="nbgrader course folder (default: the kit's course/)")
+    p.add_argument("--course", help="nbgrader course folder (default: the current folder)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (default 60)")
     p.add_argument("--memory-mb", type=int, default=4096, help="memory cap per process in MB (default 4096)")
-    p.add_argument("--report", help="CSV report path (default: course/grades-ASSIGNMENT.csv)")
+    p.add_argument("--report", help="CSV report path (default: COURSE/grades-ASSIGNMENT.csv)")
+    p.add_argument("--unsafe", action="store_true",
+                   help="grade without the sandbox (student code runs with your rights); only for trusted work "
+                        "or machines that cannot sandbox")
     p.set_defaults(func=_cmd_grade)
+    p = sub.add_parser("feedback", help="generate students' feedback (HTML) without hidden tests")
+    p.add_argument("assignment")
+    p.add_argument("--course", help="nbgrader course folder (default: the current folder)")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.set_defaults(func=_cmd_feedback)
     p = sub.add_parser("list", help="list the datasets")
     p.set_defaults(func=_cmd_list)
     p = sub.add_parser("cite", help="print the citation of a source_id")

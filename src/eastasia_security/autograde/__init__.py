@@ -1,0 +1,25 @@
+"""The instructor's batch grader: sandboxed ``nbgrader autograde``, flags as codes, a report.
+
+>>> from eastasia_security import autograde
+>>> sorted(autograde.Code.__members__)[:3]
+['DUPLICATED_CELLS', 'EMPTY_NOTEBOOK', 'EXTRA_FILES']
+
+``autograde.grade("ps2_missile_data", "course", jobs=2)`` returns :class:`GradingResults`;
+see :mod:`eastasia_security.autograde.runner` for the steps and
+:mod:`eastasia_security.autograde.sandbox` for the isolation.
+"""
+
+from .errors import AutogradeError, NotACourse, SandboxUnavailable
+from .feedback import StudentFeedback, generate_feedback, redact_leaks, secret_lines
+from .flags import NOT_GRADED, Code, Flag
+from .preflight import preflight
+from .report import GradingResults, StudentResult
+from .runner import check_gradebook, course_id, grade, is_course, nbgrader_api
+from .sandbox import SandboxLimits, unavailable_reason
+
+__all__ = [
+    "grade", "check_gradebook", "preflight", "generate_feedback", "redact_leaks", "secret_lines",
+    "GradingResults", "StudentResult", "Flag", "Code", "NOT_GRADED", "SandboxLimits", "unavailable_reason",
+    "StudentFeedback", "nbgrader_api", "is_course", "course_id",
+    "AutogradeError", "SandboxUnavailable", "NotACourse",
+]

@@ -133,11 +133,26 @@ def _tasks(proc: Path, uid: int) -> tuple[int, list[str]]:
             if f"\nUid:\t{uid}\t" not in status or "\nState:\tZ" in status:
                 continue
             tasks += int(status.split("\nThreads:\t", 1)[1].split("\n", 1)[0])
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            command = " ".join((entry / "cmdline").read_bytes().decode(errors="replace").split())
             commands.append(f"{entry.name}: {command[:120]}")
         except (OSError, IndexError, ValueError):
             continue
     return tasks, commands
+
+
+def _written_outside(newroot: Path, spec: dict) -> list[str]:
+    """Files the notebook left outside its home (in /tmp, /dev/shm, the socket folder): all discarded."""
+    found = []
+    for folder in (newroot / "tmp", newroot / "dev" / "shm", Path(spec["ipc"])):
+        try:
+            for path in folder.rglob("*"):
+                if folder == Path(spec["ipc"]) and (path.name == "kernel.json" or path.name.startswith("kernel-")):
+                    continue  # the kernel's own connection file and sockets
+                shown = "/" + str(path.relative_to(newroot)) if folder != Path(spec["ipc"]) else str(path)
+                found.append(shown)
+        except OSError:
+            continue
+    return sorted(found)[:20]
 
 
 def main(argv: list[str]) -> int:
@@ -186,11 +201,13 @@ def main(argv: list[str]) -> int:
         if exit_status is None:
             time.sleep(0.02)
     _, left = _tasks(proc, uid)
+    wrote = _written_outside(newroot, spec)
     if os.WIFSIGNALED(exit_status):
         ended = {"signal": signal.Signals(os.WTERMSIG(exit_status)).name}
     else:
         ended = {"exit_code": os.WEXITSTATUS(exit_status)}
-    record = {"kernel": ended, "left_running": left, "peak_tasks": peak, "process_limit": spec["limits"]["processes"]}
+    record = {"kernel": ended, "left_running": left, "peak_tasks": peak,
+              "process_limit": spec["limits"]["processes"], "wrote_outside": wrote}
     temporary = status_path.with_suffix(".tmp")
     temporary.write_text(json.dumps(record), encoding="utf-8")
     os.replace(temporary, status_path)

@@ -136,7 +136,7 @@ def kill_user_processes(uid: int) -> list[str]:
         try:
             if entry.stat().st_uid != uid:
                 continue
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            command = " ".join((entry / "cmdline").read_bytes().decode(errors="replace").split())
             os.kill(int(entry.name), signal.SIGKILL)
             found.append(f"{entry.name}: {command[:120]}")
         except (OSError, ValueError):
@@ -158,7 +158,7 @@ class Sandbox:
     def new_run(self, student_files: list[Path]) -> "SandboxRun":
         """A fresh run folder holding copies of ``student_files`` (the notebook's own files)."""
         self.base.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.base, 0o711)
+        os.chmod(self.base, 0o700)  # only root looks in here; the jail mounts what the kernel needs
         folder = self.base / f"run-{self.uid}-{secrets.token_hex(6)}"
         folder.mkdir(mode=0o700)
         files = folder / "files"
