@@ -27,3 +27,12 @@ c.OverwriteCells.add_missing_cells = True
 # What students see in place of the solutions.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Feedback never shows hidden tests (nbgrader issue #917): the kit's preprocessor removes the
+# hidden test regions and shortens failed tests to their student-facing message. This makes the
+# plain `nbgrader generate_feedback` as safe as `eastasia-security feedback`.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "eastasia_security.autograde.feedback.StudentFeedback",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -101,7 +101,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             print(UNSAFE_WARNING, file=sys.stderr)
         report = Path(args.report) if args.report else course / f"grades-{args.assignment}.csv"
         results = autograde.grade(args.assignment, course, jobs=args.jobs, timeout=args.timeout,
-                                  memory_mb=args.memory_mb, report=report, unsafe=args.unsafe)
+                                  memory_mb=args.memory_mb, report=report, unsafe=args.unsafe,
+                                  progress=sys.stderr)
     except autograde.SandboxUnavailable as exc:
         print(f"""\
 *** REFUSING TO GRADE: student code cannot be isolated on this machine ***

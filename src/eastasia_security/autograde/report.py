@@ -33,6 +33,8 @@ class StudentResult:
     max_score: float | None = None
     graded: bool = False
     flags: list[Flag] = field(default_factory=list)
+    #: (worker, position in its share) that graded it; None when it was not sent to nbgrader.
+    graded_by: tuple[int, int] | None = None
 
     @property
     def codes(self) -> list[str]:
@@ -43,7 +45,8 @@ class StudentResult:
 
     def to_dict(self) -> dict:
         return {"student": self.student, "score": self.score, "max_score": self.max_score, "graded": self.graded,
-                "flags": [f.to_dict() for f in self.flags]}
+                "flags": [f.to_dict() for f in self.flags],
+                "graded_by": list(self.graded_by) if self.graded_by else None}
 
     def row(self) -> dict:
         """The CSV row: codes in one column (for filtering), messages in the next."""

@@ -318,6 +318,19 @@ def _jail_flags(statuses: list[dict], limit_margin: int = 8) -> list[Flag]:
     return flags
 
 
+def _own_text(folder: Path) -> str:
+    """The code and text the student handed in (their own lines are not a leak, even when they match)."""
+    import nbformat
+
+    parts = []
+    for path in folder.glob("*.ipynb"):
+        try:
+            parts += [c.source for c in nbformat.read(path, as_version=4).cells]
+        except Exception:  # noqa: BLE001 - unreadable notebooks were not graded anyway
+            parts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
 def _give_back(course: Path, owner: int, group: int) -> None:
     """Run as root for the sandbox: hand what nbgrader wrote back to the course's owner."""
     for name in ("gradebook.db", "autograded", "feedback"):
@@ -332,7 +345,7 @@ def _give_back(course: Path, owner: int, group: int) -> None:
 
 
 def grade(assignment: str, course: Path | str, jobs: int = 1, timeout: int = 60, memory_mb: int = 4096,
-          report: Path | str | None = None, progress=sys.stderr, unsafe: bool = False,
+          report: Path | str | None = None, progress="stderr", unsafe: bool = False,
           limits=None, order: list[str] | None = None) -> GradingResults:
     """Grade every submission of ``assignment`` in ``course``; see the module docstring.
 
@@ -345,6 +358,8 @@ def grade(assignment: str, course: Path | str, jobs: int = 1, timeout: int = 60,
     from . import sandbox as sandboxing
     from .feedback import redact_leaks, secret_lines
 
+    if progress == "stderr":
+        progress = sys.stderr
     course = Path(course).resolve()
     if not is_course(course):
         raise NotACourse(f"{course} is not an nbgrader course (no nbgrader_config.py); "
@@ -424,6 +439,9 @@ def grade(assignment: str, course: Path | str, jobs: int = 1, timeout: int = 60,
                 break
             time.sleep(0.3)
         records = {s: r for w in workers for s, r in w.done.items()}
+        for worker in workers:
+            for position, student in enumerate(worker.share):
+                results[student].graded_by = (worker.index, position)
     finally:
         if not os.environ.get("EASTASIA_SECURITY_KEEP_WORK"):
             shutil.rmtree(work, ignore_errors=True)
@@ -460,8 +478,7 @@ def grade(assignment: str, course: Path | str, jobs: int = 1, timeout: int = 60,
                 result.score = 0.0
                 continue
             folder = course / "autograded" / student / assignment
-            own = "\n".join(p.read_text(encoding="utf-8", errors="replace")
-                            for p in (submitted / student / assignment).glob("*.ipynb"))
+            own = _own_text(submitted / student / assignment)
             for notebook in sorted(folder.glob("*.ipynb")):
                 result.flags.extend(_output_flags(notebook))
                 result.flags.extend(redact_leaks(notebook, secrets.get(notebook.name, set()), own))
