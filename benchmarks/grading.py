@@ -1,14 +1,15 @@
-"""How fast is grading? Raw execution vs serial `nbgrader autograde` vs `eastasia-security grade --jobs N`.
+"""How fast is grading, and what does the sandbox cost? Four methods on the same submissions.
 
-Run from the repository root, in the kit's environment:
+Run from the repository root, in the kit's environment, as root (for the sandbox):
 
-    .venv/bin/python benchmarks/grading.py            # 60 students, ps2_missile_data, --jobs 2
-    .venv/bin/python benchmarks/grading.py --students 20 --jobs 2
+    .venv/bin/python benchmarks/grading.py                 # 20 students, ps2_missile_data, --jobs 2, 3 runs
+    .venv/bin/python benchmarks/grading.py --students 60 --runs 3
 
-It builds K synthetic submissions (a mix of correct, partly wrong and unanswered), then
-measures in one run: raw nbclient execution of the same notebooks one after another (the
-floor: what any grader must at least spend), serial `nbgrader autograde`, and
-`eastasia-security grade --jobs N`. It prints seconds per notebook and the ratios. Not run by CI.
+It builds K synthetic submissions (a mix of correct, partly wrong and unanswered), then measures
+in one run, each method ``--runs`` times on a fresh copy (the median is reported): raw nbclient
+execution of the notebooks one after another (the floor), serial `nbgrader autograde`,
+`eastasia-security grade --jobs N` (each notebook in a sandbox) and the same with `--unsafe`.
+It prints seconds per notebook and the ratios against the targets. Never run by CI.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 from hostile_submissions import ASSIGNMENT, Maker  # noqa: E402
 
-from eastasia_security import grader  # noqa: E402
+from eastasia_security import autograde  # noqa: E402
 
 
 def _env() -> dict:
@@ -69,9 +71,9 @@ def serial_nbgrader(course: Path) -> float:
     return time.perf_counter() - start
 
 
-def kit_grade(course: Path, jobs: int) -> float:
+def kit_grade(course: Path, jobs: int, unsafe: bool = False) -> float:
     start = time.perf_counter()
-    grader.grade(ASSIGNMENT, course, jobs=jobs, report=course / "report.csv", progress=None)
+    autograde.grade(ASSIGNMENT, course, jobs=jobs, report=course / "report.csv", progress=None, unsafe=unsafe)
     return time.perf_counter() - start
 
 
@@ -84,33 +86,53 @@ def scores(course: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=60)
+    parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    sandboxed = autograde.unavailable_reason() is None
+    methods = [("raw nbclient execution (serial)", raw_execution), ("nbgrader autograde (serial)", serial_nbgrader),
+               (f"eastasia-security grade --jobs {args.jobs}", lambda c: kit_grade(c, args.jobs)),
+               (f"eastasia-security grade --jobs {args.jobs} --unsafe", lambda c: kit_grade(c, args.jobs, True))]
+    if not sandboxed:
+        print(f"note: no sandbox on this machine ({autograde.unavailable_reason()}); skipping the sandboxed run")
+        methods.pop(2)
+    times: dict[str, list[float]] = {name: [] for name, _ in methods}
+    scores_by_method: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        print(f"{args.students} submissions of {ASSIGNMENT}; {os.cpu_count()} cores; building ...", flush=True)
-        a = course_with_submissions(tmp / "raw", args.students)
-        b = course_with_submissions(tmp / "serial", args.students)
-        c = course_with_submissions(tmp / "parallel", args.students)
+        print(f"{args.students} submissions of {ASSIGNMENT}; {os.cpu_count()} cores; {args.runs} runs of each "
+              "method (median shown) ...", flush=True)
+        template = course_with_submissions(tmp / "template", args.students)
         # Warm caches (kernel spec lookup, dataset validation record) outside the timings.
-        raw_execution_one = NotebookClient(nbformat.read(next((a / "submitted").glob(f"*/{ASSIGNMENT}/*.ipynb")), 4),
-                                           kernel_name="python3", allow_errors=True)
-        raw_execution_one.execute()
-        t_raw = raw_execution(a)
-        t_serial = serial_nbgrader(b)
-        t_kit = kit_grade(c, args.jobs)
-        same = scores(b) == scores(c)
+        NotebookClient(nbformat.read(next((template / "submitted").glob(f"*/{ASSIGNMENT}/*.ipynb")), 4),
+                       kernel_name="python3", allow_errors=True).execute()
+        for run in range(args.runs):
+            for index, (name, method) in enumerate(methods):  # interleaved, so drift hits all methods alike
+                course = tmp / f"run{run}-{index}"
+                shutil.copytree(template, course)
+                times[name].append(method(course))
+                if index:
+                    scores_by_method[name] = scores(course)
+                shutil.rmtree(course)
     n = args.students
-    rows = [("raw nbclient execution (serial)", t_raw), ("nbgrader autograde (serial)", t_serial),
-            (f"eastasia-security grade --jobs {args.jobs}", t_kit)]
-    print(f"\n{'method':40} {'total s':>9} {'s/notebook':>11}")
-    for name, seconds in rows:
-        print(f"{name:40} {seconds:9.1f} {seconds / n:11.2f}")
-    print(f"\nspeed-up of --jobs {args.jobs} over serial nbgrader: {t_serial / t_kit:.2f}x  (target >= 1.8x)")
-    print(f"serial nbgrader over raw execution:            {t_serial / t_raw:.2f}x")
-    print(f"--jobs {args.jobs} over raw execution split {args.jobs} ways: {t_kit / (t_raw / args.jobs):.2f}x  (target <= 1.3x)")
-    print(f"scores identical to serial nbgrader: {same}")
+    median = {name: statistics.median(values) for name, values in times.items()}
+    print(f"\n{'method':44} {'median s':>9} {'s/notebook':>11}  runs (s)")
+    for name, _ in methods:
+        runs = ", ".join(f"{t:.1f}" for t in times[name])
+        print(f"{name:44} {median[name]:9.1f} {median[name] / n:11.2f}  {runs}")
+    raw, serial = median[methods[0][0]], median[methods[1][0]]
+    unsafe = median[f"eastasia-security grade --jobs {args.jobs} --unsafe"]
+    print()
+    if sandboxed:
+        boxed = median[f"eastasia-security grade --jobs {args.jobs}"]
+        print(f"sandboxed --jobs {args.jobs} over serial nbgrader:   {serial / boxed:.2f}x faster  (target >= 1.8x)")
+        print(f"sandbox cost over --unsafe --jobs {args.jobs}:    {100 * (boxed / unsafe - 1):+.1f} %  (target <= +10 %)")
+    print(f"--unsafe --jobs {args.jobs} over serial nbgrader:    {serial / unsafe:.2f}x faster")
+    print(f"serial nbgrader over raw execution:         {serial / raw:.2f}x")
+    reference = scores_by_method[methods[1][0]]
+    same = all(found == reference for found in scores_by_method.values())
+    print(f"scores identical across methods: {same}")
 
 
 if __name__ == "__main__":
