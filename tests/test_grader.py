@@ -144,7 +144,9 @@ def test_gradebook_intact_after_every_hostile_delay(hostile_batch):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "eastasia-security") as gb:
         in_db = {s.student.id: s.code_score for s in gb.assignment_submissions(ASSIGNMENT)}
     assert in_db == {r.student: r.score for r in results if r.graded}
-    assert _sandbox_processes() == [], "a sandboxed process outlived its notebook"
+    assert _sandbox_processes() == [], "a sandboxed process outlived its batch"
+    escaped = [str(f) for r in results for f in r.flags if "outside the sandbox's namespace" in f.message]
+    assert escaped == [], "a process left its PID namespace and had to be killed by uid"
 
 
 def test_nothing_was_written_outside_the_sandbox(hostile_batch):

@@ -10,7 +10,6 @@ see :mod:`eastasia_security.autograde.runner` for the steps and
 """
 
 from .errors import AutogradeError, NotACourse, SandboxUnavailable
-from .feedback import StudentFeedback, generate_feedback, redact_leaks, secret_lines
 from .flags import NOT_GRADED, Code, Flag
 from .preflight import preflight
 from .report import GradingResults, StudentResult
@@ -23,3 +22,15 @@ __all__ = [
     "StudentFeedback", "nbgrader_api", "is_course", "course_id",
     "AutogradeError", "SandboxUnavailable", "NotACourse",
 ]
+
+_FEEDBACK = {"StudentFeedback", "generate_feedback", "redact_leaks", "secret_lines"}
+
+
+def __getattr__(name):
+    # The feedback names load nbformat and nbgrader (seconds): only when asked for, so that
+    # `grade` can start its workers first.
+    if name in _FEEDBACK:
+        from . import feedback
+
+        return getattr(feedback, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """The first process of a sandbox: builds the student's filesystem view, starts the kernel, reaps it.
 
-Run as root by :class:`~eastasia_security.autograde.sandbox.SandboxKernelManager` through
+Run as root by :class:`~eastasia_security.autograde.execute.SandboxKernelManager` through
 ``unshare --mount --pid --net --ipc --uts --fork --kill-child``, so this process is PID 1 of a
 fresh PID namespace with its own mount table and a network namespace with no interfaces up.
 

@@ -15,10 +15,11 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 
+from .errors import SandboxUnavailable
 from .flags import Code, Flag
-from .sandbox import Sandbox, SandboxKernelManager, SandboxRun
+from .sandbox import Sandbox, SandboxRun, kernel_command
 
-__all__ = ["RunContext", "SandboxedExecute", "CURRENT", "set_context"]
+__all__ = ["RunContext", "SandboxedExecute", "SandboxKernelManager", "CURRENT", "set_context"]
 
 
 @dataclass
@@ -33,6 +34,28 @@ class RunContext:
 
 
 CURRENT = RunContext(sandbox=None)
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager that starts the kernel inside a :class:`SandboxRun` (set ``sandbox_run``)."""
+
+    sandbox_run: SandboxRun | None = None
+
+    def _prepare_sandbox(self) -> None:
+        run = self.sandbox_run
+        if run is None:
+            raise SandboxUnavailable("SandboxKernelManager needs a sandbox_run before the kernel starts")
+        self.transport = "ipc"
+        self.ip = str(run.folder / "ipc" / "kernel")
+        self.connection_file = str(run.connection_file)
+
+    async def _async_pre_start_kernel(self, **kw):
+        self._prepare_sandbox()
+        kw["cwd"] = str(self.sandbox_run.folder)  # never the course: the jail chdirs to the student's home
+        return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return kernel_command(self.sandbox_run, super().format_kernel_cmd(extra_arguments))
 
 
 def set_context(context: RunContext) -> None:

@@ -166,6 +166,11 @@ def _worker_main(spec_path: str) -> int:
     api = nbgrader_api(course, {"Execute": {"timeout": spec["timeout"]},
                                 "Autograde": {"autograde_preprocessors": config.Autograde.autograde_preprocessors}})
     events = open(spec["events"], "a", encoding="utf-8")
+    if sandbox is not None:
+        ready, waited = Path(spec["sandbox"]["ready"]), 0.0
+        while not ready.exists() and waited < 60:  # the grader is validating the datasets copy
+            time.sleep(0.05)
+            waited += 0.05
 
     def emit(**record):
         events.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -238,31 +243,106 @@ class _Worker:
             except OSError:
                 pass
             self.process.wait()
+        box = self.base_spec.get("sandbox")
+        if box:  # the kernel's jail is in a session of its own: stop it through its user
+            from .sandbox import clean_slot
+
+            clean_slot(box["uid"])
 
 
-def _prepare_sandboxes(jobs: int, limits, folder: Path) -> list[dict]:
-    """The sandbox users (one per worker) and one world-readable copy of the datasets, validated once."""
+def _watch(workers: list, deadline: float, killed: dict[str, str], course: Path, assignment: str,
+           total: int, progress, on_first_result=None) -> None:
+    """Until every share is graded: read the workers' events, replace dead or hung workers, show progress."""
+    shown = 0
+    while True:
+        running = False
+        for worker in workers:
+            worker.poll_events()
+            exited = worker.process.poll() is not None
+            if exited:
+                worker.poll_events()  # what it wrote just before exiting
+            overdue = worker.current and time.monotonic() - worker.started_at > deadline
+            if overdue:
+                worker.kill()
+                worker.poll_events()
+            if exited or overdue:
+                left = worker.remaining()
+                if left:
+                    victim = worker.current or left[0]
+                    reason = (f"grading took longer than {deadline:.0f} s and was stopped" if overdue else
+                              f"the grading process died while grading this submission (exit {worker.process.returncode})")
+                    killed[victim] = reason
+                    _remove_submission(course, assignment, victim)
+                    worker.done[victim] = {"student": victim, "success": False, "flags": [], "statuses": []}
+                    worker.current = None
+                    rest = worker.remaining()
+                    if rest:
+                        worker.restarts += 1
+                        worker.start(rest)
+                        running = True
+            else:
+                running = True
+        done = sum(len(w.done) for w in workers)
+        if done and not shown and on_first_result:
+            on_first_result()
+        if done > shown:  # only ever counts up
+            shown = done
+            if progress:
+                print(f"  graded {done}/{total}", file=progress, flush=True)
+        if not running:
+            break
+        time.sleep(0.3)
+
+
+def _load_result_tools() -> None:
+    """Import what reading the results needs (nbgrader, nbformat: seconds) while the workers grade."""
+    import nbgrader.api  # noqa: F401
+
+    from . import feedback  # noqa: F401
+
+
+def _prepare_sandboxes(jobs: int, limits, folder: Path, locks: list) -> list[dict]:
+    """The sandbox users (one free slot per worker) and one world-readable copy of the datasets, validated once."""
     from dataclasses import asdict
 
-    from .. import data, paths
-    from .sandbox import ensure_users
+    from .. import paths
+    from .sandbox import claim_slots, clean_slot, ensure_users
 
-    users = ensure_users(jobs)
+    claimed = claim_slots(jobs)
+    locks.extend(handle for _, handle in claimed)
+    users = ensure_users([slot for slot, _ in claimed])
+    for uid, _ in users:
+        clean_slot(uid)  # left over from a batch that was killed
     datasets = folder / "datasets"
     shutil.copytree(paths.datasets_dir(), datasets)
     cache = folder / "cache"
     cache.mkdir()
+    for path in [datasets, cache, *datasets.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return [{"uid": uid, "gid": gid, "limits": asdict(limits), "datasets": str(datasets), "cache": str(cache),
+             "ready": str(folder / "validation-ready")} for uid, gid in users]
+
+
+def _seed_validation(box: dict) -> None:
+    """Validate the datasets copy once and give the kernels the record, so none re-validates (seconds each).
+
+    Runs while the workers start up; they wait for the ``ready`` marker before their first notebook.
+    """
+    from .. import data
+
+    datasets, cache = Path(box["datasets"]), Path(box["cache"])
     try:
         if data.validate(datasets).ok:
             record = data._cache_dir() / f"valid-{data._content_key(datasets)}.json"
             if record.is_file():
-                shutil.copy2(record, cache / record.name)
+                temporary = cache / (record.name + ".tmp")
+                shutil.copy2(record, temporary)
+                os.chmod(temporary, 0o644)
+                temporary.replace(cache / record.name)
     except Exception:  # noqa: BLE001 - a kernel then validates for itself (slower, same result)
         pass
-    for path in [datasets, cache, *datasets.rglob("*"), *cache.rglob("*")]:
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    return [{"uid": uid, "gid": gid, "limits": asdict(limits), "datasets": str(datasets), "cache": str(cache)}
-            for uid, gid in users]
+    finally:
+        Path(box["ready"]).touch()
 
 
 def _student_deadline(course: Path, assignment: str, timeout: int) -> float:
@@ -353,10 +433,7 @@ def grade(assignment: str, course: Path | str, jobs: int = 1, timeout: int = 60,
     machines that cannot sandbox (:class:`SandboxUnavailable` is raised otherwise). ``order``
     fixes the order in which students are dealt to the workers (default: sorted by id).
     """
-    from nbgrader.api import Gradebook, MissingEntry
-
     from . import sandbox as sandboxing
-    from .feedback import redact_leaks, secret_lines
 
     if progress == "stderr":
         progress = sys.stderr
@@ -388,6 +465,8 @@ def grade(assignment: str, course: Path | str, jobs: int = 1, timeout: int = 60,
         sandboxing.BASE.mkdir(parents=True, exist_ok=True)
         os.chmod(sandboxing.BASE, 0o700)
     work = Path(tempfile.mkdtemp(prefix="batch-", dir=sandboxing.BASE if not unsafe else None))
+    locks: list = []
+    boxes: list = []
     os.chmod(work, 0o700)
     (work / "runtime").mkdir(mode=0o700)
     if progress:
@@ -395,56 +474,41 @@ def grade(assignment: str, course: Path | str, jobs: int = 1, timeout: int = 60,
         print(f"Grading {len(gradable)} of {len(students)} submissions of {assignment} with {jobs} worker(s), "
               f"{mode}", file=progress, flush=True)
     try:
-        boxes = [None] * jobs if unsafe else _prepare_sandboxes(jobs, limits, work)
+        boxes = [None] * jobs if unsafe else _prepare_sandboxes(jobs, limits, work, locks)
         base = {"course": str(course), "assignment": assignment, "timeout": timeout, "memory_mb": memory_mb}
         workers = [_Worker(i, share, dict(base, sandbox=boxes[i]), work) for i, share in enumerate(shares) if share]
         for worker in workers:
             worker.start(worker.share)
+        if boxes and boxes[0]:
+            _seed_validation(boxes[0])
         deadline = _student_deadline(course, assignment, timeout)
         killed: dict[str, str] = {}
-        shown = 0
-        while True:
-            running = False
+        try:
+            _watch(workers, deadline, killed, course, assignment, len(gradable), progress, _load_result_tools)
+        except BaseException:
+            # Interrupted (Ctrl-C) or failed: stop every worker and leave no half-graded student behind.
             for worker in workers:
+                worker.kill()
                 worker.poll_events()
-                exited = worker.process.poll() is not None
-                if exited:
-                    worker.poll_events()  # what it wrote just before exiting
-                overdue = worker.current and time.monotonic() - worker.started_at > deadline
-                if overdue:
-                    worker.kill()
-                    worker.poll_events()
-                if exited or overdue:
-                    left = worker.remaining()
-                    if left:
-                        victim = worker.current or left[0]
-                        reason = (f"grading took longer than {deadline:.0f} s and was stopped" if overdue else
-                                  f"the grading process died while grading this submission (exit {worker.process.returncode})")
-                        killed[victim] = reason
-                        _remove_submission(course, assignment, victim)
-                        worker.done[victim] = {"student": victim, "success": False, "flags": [], "statuses": []}
-                        worker.current = None
-                        rest = worker.remaining()
-                        if rest:
-                            worker.restarts += 1
-                            worker.start(rest)
-                            running = True
-                else:
-                    running = True
-            done = sum(len(w.done) for w in workers)
-            if progress and done > shown:  # only ever counts up
-                shown = done
-                print(f"  graded {done}/{len(gradable)}", file=progress, flush=True)
-            if not running:
-                break
-            time.sleep(0.3)
+                if worker.current:
+                    _remove_submission(course, assignment, worker.current)
+            raise
         records = {s: r for w in workers for s, r in w.done.items()}
         for worker in workers:
             for position, student in enumerate(worker.share):
                 results[student].graded_by = (worker.index, position)
     finally:
+        for box in boxes:
+            if box:
+                sandboxing.clean_slot(box["uid"])
+        for handle in locks:
+            handle.close()
         if not os.environ.get("EASTASIA_SECURITY_KEEP_WORK"):
             shutil.rmtree(work, ignore_errors=True)
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .feedback import redact_leaks, secret_lines
 
     source_dir, release_dir = course / "source" / assignment, course / "release" / assignment
     secrets = {nb.name: secret_lines(nb, release_dir / nb.name) for nb in source_dir.glob("*.ipynb")}

@@ -42,12 +42,10 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
-
 from .errors import SandboxUnavailable
 
-__all__ = ["SandboxLimits", "Sandbox", "SandboxRun", "SandboxKernelManager", "unavailable_reason",
-           "require", "ensure_users", "USER_PREFIX"]
+__all__ = ["SandboxLimits", "Sandbox", "SandboxRun", "unavailable_reason", "kernel_command",
+           "require", "ensure_users", "claim_slots", "clean_slot", "kill_user_processes", "USER_PREFIX"]
 
 USER_PREFIX = "eas-sandbox-"
 BASE = Path(os.environ.get("EASTASIA_SECURITY_SANDBOX_DIR", "/var/lib/eastasia-security/sandbox"))
@@ -95,10 +93,42 @@ def require() -> None:
         raise SandboxUnavailable(reason)
 
 
-def ensure_users(count: int) -> list[tuple[int, int]]:
-    """(uid, gid) of ``count`` sandbox users, creating the missing ones (system users, no home, no login)."""
+def claim_slots(count: int, limit: int = 64) -> list[tuple[int, object]]:
+    """Lock ``count`` free sandbox slots (a lock file each), so two batches never share a user.
+
+    Returns (slot, open lock file); the slot stays ours until the file is closed.
+    """
+    import fcntl
+
+    BASE.mkdir(parents=True, exist_ok=True)
+    os.chmod(BASE, 0o700)
+    claimed = []
+    for slot in range(limit):
+        handle = open(BASE / f"slot-{slot}.lock", "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        claimed.append((slot, handle))
+        if len(claimed) == count:
+            return claimed
+    for _, handle in claimed:
+        handle.close()
+    raise SandboxUnavailable(f"no {count} free sandbox slots of {limit}: other grading batches hold them")
+
+
+def clean_slot(uid: int) -> None:
+    """Before and after a batch (and when a worker is stopped): no process, no run folder of that user."""
+    kill_user_processes(uid)
+    for folder in BASE.glob(f"run-{uid}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def ensure_users(slots) -> list[tuple[int, int]]:
+    """(uid, gid) of the sandbox users of ``slots`` (a count or slot numbers), creating missing ones."""
     users = []
-    for slot in range(count):
+    for slot in (range(slots) if isinstance(slots, int) else slots):
         name = f"{USER_PREFIX}{slot}"
         try:
             entry = pwd.getpwnam(name)
@@ -230,27 +260,9 @@ class SandboxRun:
         return survivors
 
 
-class SandboxKernelManager(AsyncKernelManager):
-    """A kernel manager that starts the kernel inside a :class:`SandboxRun` (set ``sandbox_run``)."""
-
-    sandbox_run: SandboxRun | None = None
-
-    def _prepare_sandbox(self) -> None:
-        run = self.sandbox_run
-        if run is None:
-            raise SandboxUnavailable("SandboxKernelManager needs a sandbox_run before the kernel starts")
-        self.transport = "ipc"
-        self.ip = str(run.folder / "ipc" / "kernel")
-        self.connection_file = str(run.connection_file)
-
-    async def _async_pre_start_kernel(self, **kw):
-        self._prepare_sandbox()
-        kw["cwd"] = str(self.sandbox_run.folder)  # never the course: the jail chdirs to the student's home
-        return await super()._async_pre_start_kernel(**kw)
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        command = super().format_kernel_cmd(extra_arguments)
-        spec = self.sandbox_run.write_spec()
-        # The jail runs as a plain script (-I, by path): importing the kit's packages would cost a second.
-        return [shutil.which("unshare") or "unshare", *NAMESPACES, sys.executable, "-I", "-S", str(JAIL),
-                str(spec), "--", *command]
+def kernel_command(run: SandboxRun, command: list[str]) -> list[str]:
+    """The kernel's command line wrapped in the namespaces and the jail of ``run``."""
+    spec = run.write_spec()
+    # The jail runs as a plain script (-I -S, by path): importing the kit's packages would cost a second.
+    return [shutil.which("unshare") or "unshare", *NAMESPACES, sys.executable, "-I", "-S", str(JAIL),
+            str(spec), "--", *command]
