@@ -393,8 +393,8 @@ def _jail_flags(statuses: list[dict], limit_margin: int = 8) -> list[Flag]:
             flags.append(Flag(Code.WROTE_OUTSIDE, f"{name}: wrote files outside its folder ({shown}); "
                                                   "they were discarded with the sandbox"))
         if status.get("killed_after"):
-            flags.append(Flag(Code.LINGERING, f"{name}: processes outside the sandbox's namespace were killed: "
-                                              + "; ".join(status["killed_after"][:3])))
+            flags.append(Flag(Code.LINGERING, f"{name}: processes still alive after the sandbox's namespace closed "
+                                              "were killed: " + "; ".join(status["killed_after"][:3])))
     return flags
 
 

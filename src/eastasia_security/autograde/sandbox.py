@@ -158,19 +158,27 @@ def _python_paths() -> list[str]:
     return list(dict.fromkeys(paths))
 
 
-def kill_user_processes(uid: int) -> list[str]:
-    """Kill every process of ``uid`` on the machine; return what was running (should be nothing)."""
+def user_processes(uid: int) -> list[int]:
+    """Live (not zombie) processes of ``uid`` on the machine."""
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
         try:
-            if entry.stat().st_uid != uid:
-                continue
-            command = " ".join((entry / "cmdline").read_bytes().decode(errors="replace").split())
-            os.kill(int(entry.name), signal.SIGKILL)
-            found.append(f"{entry.name}: {command[:120]}")
-        except (OSError, ValueError):
+            if entry.name.isdigit() and entry.stat().st_uid == uid and "\nState:\tZ" not in (entry / "status").read_text():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def kill_user_processes(uid: int) -> list[str]:
+    """Kill every live process of ``uid`` on the machine; return what was running (should be nothing)."""
+    found = []
+    for pid in user_processes(uid):
+        try:
+            command = " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split())
+            os.kill(pid, signal.SIGKILL)
+            found.append(f"{pid}: {command[:120]}")
+        except OSError:
             continue
     return found
 
@@ -253,8 +261,17 @@ class SandboxRun:
         except (OSError, ValueError):
             return None
 
-    def close(self) -> list[str]:
-        """Kill anything of the run's uid still alive, delete the run folder; return what was killed."""
+    def close(self, grace: float = 3.0) -> list[str]:
+        """Kill anything of the run's uid still alive, delete the run folder; return what was killed.
+
+        The namespace's processes die with its first process; their teardown (a fork bomb's
+        hundreds) is given ``grace`` seconds before anything left is killed by uid and reported.
+        """
+        import time
+
+        deadline = time.monotonic() + grace
+        while user_processes(self.sandbox.uid) and time.monotonic() < deadline:
+            time.sleep(0.05)
         survivors = kill_user_processes(self.sandbox.uid)
         shutil.rmtree(self.folder, ignore_errors=True)
         return survivors
