@@ -2,8 +2,8 @@
 
 Run from the repository root, in the kit's environment, as root (for the sandbox):
 
-    .venv/bin/python benchmarks/grading.py                 # 20 students, ps2_missile_data, --jobs 2, 3 runs
-    .venv/bin/python benchmarks/grading.py --students 60 --runs 3
+    .venv/bin/python benchmarks/grading.py                 # 60 students, ps2_missile_data, --jobs 2, 3 runs
+    .venv/bin/python benchmarks/grading.py --students 20 --runs 1   # a quick look
 
 It builds K synthetic submissions (a mix of correct, partly wrong and unanswered), then measures
 in one run, each method ``--runs`` times on a fresh copy (the median is reported): raw nbclient
@@ -86,7 +86,7 @@ def scores(course: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=20)
+    parser.add_argument("--students", type=int, default=60)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
