@@ -3,9 +3,9 @@
 >>> from eastasia_security import data
 >>> launches = data.load("missile_launches")
 >>> int((launches["date_kst"].dt.year == 2022).sum())
-37
+40
 >>> data.cite("mod-2022-03-06")[:35]
-'Ministry of Defense, Japan (2022-03'
+'Japan Ministry of Defense (2022-03-'
 """
 
 from __future__ import annotations
@@ -170,8 +170,9 @@ def sources_for(rows: pd.DataFrame | str) -> pd.DataFrame:
     """The sources cited by some rows (or by a whole dataset, given its name).
 
     >>> launches = load("missile_launches")
-    >>> sources_for(launches[launches["event_id"] == "2022-11-18"])["source_id"].tolist()
-    ['jiji-2022-11-18']
+    >>> cited = sources_for(launches[launches["event_id"] == "2022-11-18"])
+    >>> cited["source_id"].iloc[0], sorted(set(cited["kind"]))
+    ('jiji-2022-11-18', ['agency', 'primary'])
     """
     frame = load(rows) if isinstance(rows, str) else rows
     wanted = _cited_ids(frame)

@@ -140,6 +140,7 @@ class TimelineExplorer(_Explorer):
 
     def __init__(self, start: str = "2022-01", end: str = "2022-12", classes=None):
         launches = data.load("missile_launches")
+        launches = launches[launches["launch_kind"] != "rocket_artillery"]   # missiles only, as on the map
         self._launches = launches
         first, last = launches["date_kst"].min(), launches["date_kst"].max()
         months = pd.period_range(first.to_period("M"), last.to_period("M"), freq="M")

@@ -305,7 +305,10 @@ def places_layer(kinds: str | Iterable[str] = ("capital", "us_force", "dprk_laun
 
 
 def _launch_rows(start=None, end=None, classes=None, ballistic_only: bool = False) -> pd.DataFrame:
+    # Maps show missile and space launches; rocket-artillery salvoes (recorded so that the
+    # ROK JCS's counts can be reproduced) are not missiles and are left to launches.count.
     launches = data.load("missile_launches")
+    launches = launches[launches["launch_kind"] != "rocket_artillery"]
     if start is not None:
         launches = launches[launches["date_kst"] >= pd.Timestamp(start)]
     if end is not None:
