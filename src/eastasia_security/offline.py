@@ -143,13 +143,16 @@ def _data_uri(path: Path) -> str:
     return f"data:{kind or 'application/octet-stream'};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
+# Source-map comments name files the kit does not ship (a browser's developer tools would ask for them).
+_SOURCE_MAP = re.compile(r"^\s*(//# sourceMappingURL=\S+|/\*# sourceMappingURL=\S+ \*/)\s*$", re.MULTILINE)
+
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 
 
 @lru_cache(maxsize=None)
 def _inline_css(path: Path) -> str:
     """A stylesheet with the images and fonts it names turned into data: URIs."""
-    text = path.read_text(encoding="utf-8")
+    text = _SOURCE_MAP.sub("", path.read_text(encoding="utf-8"))
 
     def replace(match: re.Match) -> str:
         target = match.group(2)
@@ -166,7 +169,7 @@ def _inline_css(path: Path) -> str:
 @lru_cache(maxsize=None)
 def _inline_js(path: Path) -> str:
     # "</script" inside a string of the library would end the inline script early.
-    return path.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    return _SOURCE_MAP.sub("", path.read_text(encoding="utf-8")).replace("</script", "<\\/script")
 
 
 def _leaflet_icon_fix() -> str:
