@@ -306,3 +306,28 @@ def basemap_colours_at(frame, points: list[tuple[float, float]], name: str) -> l
         pixel = image.getpixel((int(x * scale), int(y * scale)))
         found.append("land" if close(pixel, land) else "sea" if close(pixel, sea) else f"other {pixel}")
     return found
+
+
+# --------------------------------------------------------------------------- the course site
+
+SITE = REPO / "site" / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def course_site():
+    """The built course site (``bash kit.sh site``) served on loopback; yields its base URL."""
+    import functools
+    import http.server
+    import threading
+
+    _require((SITE / "index.html").is_file(), "the course site is not built: run `bash kit.sh site` first")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
