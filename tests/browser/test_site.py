@@ -85,3 +85,16 @@ def test_data_dictionary_page_lists_every_dataset_and_field(course_site, browser
     assert page.locator("table").count() == len(data.list_datasets())
     assert "Latitude, decimal degrees WGS84." in text
     _clean(browser_page)
+
+
+def test_every_page_of_the_site_loads_with_the_network_cut(course_site, browser_page):
+    from conftest import SITE
+
+    page = browser_page.page
+    pages = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
+                   if "_static" not in p.parts and p.name not in ("genindex.html", "search.html"))
+    assert len(pages) >= 15
+    for name in pages:
+        _open(page, f"{course_site}/{name}")
+        assert page.locator("main, article").count() >= 1, name
+    _clean(browser_page)
