@@ -53,6 +53,9 @@ case "${1:-}" in
     shift
     # Quizzes show their answers folded under each question (there are no widgets on the site).
     export EASTASIA_SECURITY_QUIZ_ANSWERS=folded
+    # The maps of a page link one copy of Leaflet & co. in the site's _static/web (from the
+    # package's assets) instead of each carrying its own.
+    export EASTASIA_SECURITY_SHARED_ASSETS_URL=../_static/web
     rm -rf site/_build
     start=$(date +%s)
     "$VENV/bin/jupyter-book" build . --config site/_config.yml --toc site/_toc.yml --path-output site \

@@ -3,8 +3,9 @@
 Run:  .venv/bin/python benchmarks/map_size.py [--no-lessons]
       (build the site first with `bash kit.sh site` to get its rows)
 
-Every map carries its own Leaflet, plugins and Natural Earth basemap (it works with no
-network), so sizes include them. Targets (issue 16): a saved full map <= 1.5 MB; a lesson
+Every saved or notebook map carries its own Leaflet, plugins and Natural Earth basemap (it
+works with no network), so sizes include them; on the course site the maps of a page link the
+site's one copy of Leaflet & co. and carry only the basemap. Targets (issue 16): a saved full map <= 1.5 MB; a lesson
 with its outputs <= 5 MB. Prints tables; never gates CI.
 """
 

@@ -128,3 +128,15 @@ def test_bundled_assets_are_inside_the_package():
     assert paths.assets_dir().parent.name == "eastasia_security"
     sizes = {p.name: p.stat().st_size for p in (paths.assets_dir() / "basemap").glob("*.geojson")}
     assert sum(sizes.values()) < 600_000, sizes
+
+
+def test_site_pages_can_share_one_copy_of_the_assets_but_never_a_cdn(monkeypatch):
+    monkeypatch.setenv(offline.SHARED_ASSETS_ENV, "../_static/web")
+    html = maps.base_map().get_root().render()
+    assert '<script data-kit-asset="leaflet" src="../_static/web/leaflet@1.9.3/dist/leaflet.js">' in html
+    assert '<link data-kit-asset="leaflet_css" rel="stylesheet" href="../_static/web/leaflet@1.9.3/dist/leaflet.css"/>' in html
+    assert _external_resources(html) == [] and "L.Icon.Default.mergeOptions" not in html
+    assert '"kind":"land"' in html, "the basemap stays inside the map"
+    monkeypatch.setenv(offline.SHARED_ASSETS_ENV, "https://cdn.example.org/kit")
+    with pytest.raises(ValueError, match="same site"):
+        maps.base_map().get_root().render()

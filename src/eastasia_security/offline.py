@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -33,7 +34,12 @@ from branca.element import CssLink, Element, Figure, JavascriptLink
 from . import paths
 
 __all__ = ["WebAsset", "CDN_FILES", "ICON_ASSETS", "BasemapTier", "BASEMAP_TIERS", "local_file",
-           "inline_assets", "basemap_data", "OfflineWarning"]
+           "inline_assets", "basemap_data", "OfflineWarning", "SHARED_ASSETS_ENV"]
+
+#: When set (the course site's build sets it to "../_static/web"), pages link the bundled files
+#: at that URL instead of carrying copies, so the maps of one site page share one download.
+#: The URL must point at a copy of ``assets/web`` served beside the page, never at a CDN.
+SHARED_ASSETS_ENV = "EASTASIA_SECURITY_SHARED_ASSETS_URL"
 
 
 class OfflineWarning(UserWarning):
@@ -184,10 +190,15 @@ def _leaflet_icon_fix() -> str:
 def inline_assets(figure: Figure, keep_icon_assets: bool = True) -> list[str]:
     """Replace the CDN links in a rendered figure's header by the bundled files, inline.
 
-    Call it after the map's own ``render`` added its links. Links to files the kit does
+    Call it after the map's own ``render`` added its links. With ``SHARED_ASSETS_ENV`` set
+    (the course site), the links point at the site's own copy instead. Links to files the kit does
     not bundle (a folium plugin the kit does not use) stay, with an :class:`OfflineWarning`;
     their URLs are returned.
     """
+    shared = os.environ.get(SHARED_ASSETS_ENV, "").rstrip("/")
+    if shared.startswith(("http:", "https:", "//")):
+        raise ValueError(f"{SHARED_ASSETS_ENV} must be a path on the same site (such as ../_static/web), "
+                         f"not {shared!r}: the kit's pages must not depend on another server")
     header = figure.header
     children = list(header._children.items())
     header._children.clear()
@@ -203,7 +214,13 @@ def inline_assets(figure: Figure, keep_icon_assets: bool = True) -> list[str]:
                     left_online.append(url)
                 header._children[name] = child
                 continue
-            if isinstance(child, JavascriptLink):
+            if shared:
+                asset = CDN_FILES[url]
+                link = f"{shared}/{asset.folder}/{asset.path}"
+                child = (Element(f'<script data-kit-asset="{name}" src="{link}"></script>')
+                         if isinstance(child, JavascriptLink) else
+                         Element(f'<link data-kit-asset="{name}" rel="stylesheet" href="{link}"/>'))
+            elif isinstance(child, JavascriptLink):
                 script = _inline_js(local)
                 if name == "leaflet":
                     script += "\n" + _leaflet_icon_fix()

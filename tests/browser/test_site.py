@@ -41,6 +41,9 @@ def test_lesson_page_has_executed_outputs_and_interactive_maps_with_land(course_
         frames.nth(i).scroll_into_view_if_needed()
         frame = frames.nth(i).element_handle().content_frame()
         frame.wait_for_selector("path.kit-basemap-land", state="attached")
+        # The maps of a page share the site's one copy of Leaflet (kit.sh site), loaded from this server.
+        assert frame.locator("script[data-kit-asset='leaflet']").get_attribute("src") == \
+            "../_static/web/leaflet@1.9.3/dist/leaflet.js"
         # North Korea, South Korea, and the Sea of Japan (East Sea) between Korea and Japan.
         colours = basemap_colours_at(frame, [(39.6, 126.5), (36.0, 128.0), (38.5, 131.0)], f"site_lesson02_map{i}")
         assert colours == ["land", "land", "sea"], (i, colours)
