@@ -102,7 +102,7 @@ SEA_LABELS = [
 
 # Stylesheets folium adds for glyphicon-prefixed and rotated icons. No kit map
 # uses them, and the kit does not bundle them (Bootstrap 3's glyphicons, folium's own CSS on GitHub).
-_UNUSED_CSS = {"glyphicons_css", "awesome_rotate_css"}
+_UNUSED_CSS = offline.UNBUNDLED_CSS
 
 #: Colours of the bundled basemap: quiet greys and blues under the Okabe-Ito data layers.
 BASEMAP_STYLE = {"sea": "#dfeaf3", "land": "#f3f1ea", "coastline": "#6f8294", "border": "#8a8a8a"}

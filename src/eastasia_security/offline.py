@@ -34,7 +34,7 @@ from branca.element import CssLink, Element, Figure, JavascriptLink
 from . import paths
 
 __all__ = ["WebAsset", "CDN_FILES", "ICON_ASSETS", "BasemapTier", "BASEMAP_TIERS", "local_file",
-           "inline_assets", "basemap_data", "OfflineWarning", "SHARED_ASSETS_ENV"]
+           "inline_assets", "page_html", "basemap_data", "OfflineWarning", "SHARED_ASSETS_ENV"]
 
 #: When set (the course site's build sets it to "../_static/web"), pages link the bundled files
 #: at that URL instead of carrying copies, so the maps of one site page share one download.
@@ -103,6 +103,10 @@ CDN_FILES: dict[str, WebAsset] = {
         WebAsset(npm_path="Control.FullScreen.css", path="Control.FullScreen.css", **_FULLSCREEN,
                  extra_files=(("icon-fullscreen.svg", "icon-fullscreen.svg"),)),
 }
+
+#: Stylesheets folium links that the kit does not bundle: Bootstrap 3's glyphicons (for
+#: ``folium.Icon(prefix="glyphicon")``) and folium's icon-rotation CSS. Kit pages leave them out.
+UNBUNDLED_CSS = frozenset({"glyphicons_css", "awesome_rotate_css"})
 
 #: Header names (folium's) of the files only ``folium.Icon`` markers use: Bootstrap, Font Awesome
 #: and the awesome-markers plugin. A page without such a marker leaves them out (about 700 KB).
@@ -232,6 +236,27 @@ def inline_assets(figure: Figure, keep_icon_assets: bool = True) -> list[str]:
         warnings.warn("This map loads files the kit does not bundle, so it needs the network: "
                       + ", ".join(left_online), OfflineWarning, stacklevel=3)
     return left_online
+
+
+def page_html(m) -> str:
+    """The HTML page of any folium map (the kit's or a plain ``folium.Map``) with the bundled files inside.
+
+    Kit maps (``maps.base_map``) do this by themselves; use it for a map built with folium
+    directly, to save it for a classroom with no network. (Its tiles still need the network:
+    add the kit's basemap with ``maps.base_map`` for land offline.)
+
+    >>> import folium
+    >>> page = page_html(folium.Map(location=[37.5, 127.0], zoom_start=6))
+    >>> "cdn.jsdelivr.net" in page, 'data-kit-asset="leaflet"' in page
+    (False, True)
+    """
+    figure = m.get_root()
+    for child in figure._children.values():
+        child.render()
+    for name in UNBUNDLED_CSS:
+        figure.header._children.pop(name, None)
+    inline_assets(figure, keep_icon_assets=True)
+    return figure._template.render(this=figure, kwargs={})
 
 
 @lru_cache(maxsize=None)
