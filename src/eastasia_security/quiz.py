@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import random
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -447,14 +448,45 @@ def _shuffled(question: Ordering) -> list[str]:
     return items
 
 
-def to_markdown(bank: Bank, questions: list[str] | None = None) -> str:
-    """The questions as Markdown, without answers (for print and front ends without widgets)."""
+#: Set to "folded" (the course site's build does) for quizzes whose text version carries each
+#: answer and explanation folded under the question, for reading without widgets.
+ANSWERS_ENV = "EASTASIA_SECURITY_QUIZ_ANSWERS"
+
+
+def _answer_text(question) -> str:
+    if isinstance(question, (SingleChoice, MultipleChoice)):
+        right = [o for o in question.options if o.correct]
+        text = ", ".join(f"({o.id}) {o.text}" for o in right)
+        why = " ".join(f"({o.id}) {o.feedback}" for o in right)
+        return f"{text}. {why}"
+    if isinstance(question, Numeric):
+        return f"{question.answer:,g} {question.unit} (answers within {question.tolerance:,g} {question.unit} count)."
+    if isinstance(question, Ordering):
+        return "; ".join(question.items) + "."
+    if isinstance(question, TrueFalse):
+        return ("True. " + question.feedback_true) if question.answer else ("False. " + question.feedback_false)
+    raise TypeError(f"Not a question: {question!r}")
+
+
+def to_markdown(bank: Bank, questions: list[str] | None = None, answers: bool = False) -> str:
+    """The questions as Markdown (for print and front ends without widgets).
+
+    Without ``answers`` nothing gives the answers away; with it, each question is followed by
+    its answer and explanation folded in a ``<details>`` box (the course site).
+    """
     chosen = [bank.question(q) for q in questions] if questions else bank.questions
     parts = [f"### Quiz: {bank.title}", ""]
     for number, q in enumerate(chosen, start=1):
         parts.append(f"**{number}.** " + _prompt_text(q))
         parts.append("")
-    parts.append("*Open this notebook in JupyterLab to answer and get feedback.*")
+        if answers:
+            parts += ['<details class="kit-quiz-answer"><summary>Answer</summary>', "",
+                      f"**Answer.** {_answer_text(q)}", "", f"**Explanation.** {q.explanation.strip()}", "",
+                      f"*Sources: {', '.join(q.source_ids)}*", "", "</details>", ""]
+    if answers:
+        parts.append("*Try each question before opening its answer; in JupyterLab the quiz checks your answers.*")
+    else:
+        parts.append("*Open this notebook in JupyterLab to answer and get feedback.*")
     return "\n".join(parts)
 
 
@@ -592,7 +624,8 @@ class QuizWidget:
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         # Front ends without widgets (nbconvert HTML, GitHub) fall back to the text version.
-        bundle["text/markdown"] = to_markdown(self.bank, self._question_ids)
+        folded = os.environ.get(ANSWERS_ENV) == "folded"
+        bundle["text/markdown"] = to_markdown(self.bank, self._question_ids, answers=folded)
         bundle["text/plain"] = to_markdown(self.bank, self._question_ids)
         return bundle
 
