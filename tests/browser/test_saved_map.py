@@ -16,7 +16,8 @@ SEA = [(40.0, 134.0), (35.8, 123.9)]                     # Sea of Japan (East Se
 def _expected_counts():
     places = data.load("places")
     launches = data.load("missile_launches")
-    in_period = launches[(launches["date_kst"] >= PERIOD[0]) & (launches["date_kst"] <= PERIOD[1])]
+    in_period = launches[(launches["date_kst"] >= PERIOD[0]) & (launches["date_kst"] <= PERIOD[1])
+                         & (launches["launch_kind"] != "rocket_artillery")]   # maps show missiles only
     types = data.load("missile_types")
     icbm_radii = types[(types["missile_class"] == "ICBM")]["range_high_km"].dropna().nunique()
     return {
