@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["data", "geo", "maps", "offline", "explore", "launches", "quiz", "factcheck", "grading", "course"]
+MODULES = ["problems", "validation", "data", "geo", "maps", "offline", "explore", "launches", "quiz", "factcheck", "grading", "course"]
 
 
 @pytest.mark.parametrize("name", MODULES)
