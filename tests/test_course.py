@@ -220,7 +220,7 @@ def test_broken_course_metadata_is_reported_with_file_cell_and_grade_id(tmp_path
                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "ps1-distance-tests")
     change(nb["cells"][index]["metadata"]["nbgrader"])
     path.write_text(json.dumps(nb), encoding="utf-8")
-    _, problems = course.validate_course(tmp_path)
+    problems = course.validate_course(tmp_path).problems
     assert any(words in p.message and p.cell == index + 1 and "ps1_geography.ipynb" in p.file for p in problems), problems
     assert main(["validate", "--course", str(tmp_path)]) == 1
     assert f"cell {index + 1}" in capsys.readouterr().out

@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["data", "geo", "maps", "explore", "launches", "quiz", "factcheck", "grading", "course", "autograde",
-           "autograde.flags", "autograde.report", "autograde.sandbox"]
+MODULES = ["data", "geo", "maps", "offline", "explore", "launches", "quiz", "factcheck", "grading", "course",
+           "autograde", "autograde.flags", "autograde.report", "autograde.sandbox"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -21,12 +21,12 @@ def _of_type(element, kind):
     return [c for c in _walk(element) if type(c) is kind]
 
 
-def test_full_map_saved_with_all_layers_is_under_one_megabyte(tmp_path):
+def test_full_map_saved_with_all_layers_and_its_offline_assets_is_at_most_1_5_megabytes(tmp_path):
     m = maps.full_map()
     path = tmp_path / "full.html"
     m.save(str(path))
     size = path.stat().st_size
-    assert size <= 1_000_000, f"saved map is {size:,} bytes"
+    assert size <= 1_500_000, f"saved map is {size:,} bytes"
     html = path.read_text(encoding="utf-8")
     assert "Sea of Japan (East Sea)" in html
     assert "glyphicons" not in html, "stylesheets no kit map uses are left out"
@@ -61,6 +61,8 @@ def test_launches_layer_filters_by_period_and_class():
     layer = maps.launches_layer(start="2022-01-01", end="2022-06-05")
     launches = data.load("missile_launches")
     period = launches[(launches["date_kst"] >= "2022-01-01") & (launches["date_kst"] <= "2022-06-05")]
+    assert (period["launch_kind"] == "rocket_artillery").any()     # 20 March: counted, but not a missile
+    period = period[period["launch_kind"] != "rocket_artillery"]
     markers = [m for m in _of_type(layer, folium.CircleMarker) if m.options.get("className") == "kit-launch"]
     assert len(markers) == period["launch_place_id"].nunique()
     assert f"{len(period)} events" in maps.describe(layer)

@@ -140,9 +140,8 @@ FIGURES = [
                                            include_cruise=True)["date_kst"].max().date().isoformat()),
     ("02_geography_of_deterrence.ipynb", "About 1,290 km",
      1290, lambda: round(geo.distance_km("pyongyang", "tokyo"), -1)),
-    ("03_missile_programme.ipynb", "**complete for 2017 and 2022**",
-     (15, 37), lambda: tuple(int(n) for n in data.load("missile_launches")["date_kst"].dt.year.value_counts()
-                             .loc[[2017, 2022]])),
+    ("03_missile_programme.ipynb", "**complete from 2016 to March 2026**",
+     "2026-03", lambda: data.load("missile_launches")["date_kst"].max().strftime("%Y-%m")),
     ("04_alliances.ipynb", "(2017-09-21) and Madrid (2022-06-29)",
      "2017-09-21", lambda: factcheck.evidence("P3-a").figures["previous_meeting"]),
     ("05_gsomia.ipynb", "GSOMIA (signed 2016-11-23)",

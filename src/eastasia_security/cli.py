@@ -1,4 +1,4 @@
-"""Command line: ``eastasia-security validate | list | cite | grade | feedback``.
+"""Command line: ``eastasia-security validate | reconcile | list | cite | grade | feedback``.
 
 A thin layer over the functions the notebooks call.
 """
@@ -13,46 +13,27 @@ from . import __version__
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from . import quiz
+    """Datasets, quiz banks and the course, each a Report of the same kind; exit 1 on any problem."""
+    from . import course, quiz
     from .validation import validate_datasets
 
     datasets = Path(args.datasets) if args.datasets else None
-    report = validate_datasets(datasets)
-    print(report.format())
-    ok = report.ok
-    try:
-        counts, problems = quiz.validate_banks(args.quizzes, datasets=datasets)
-    except FileNotFoundError as exc:
-        print(f"Quiz banks: cannot check them: {exc}")
-        return 1
-    ok = _print_section("Quiz banks", {name: f"{n:3d} questions" for name, n in counts.items()},
-                        problems, "the quiz banks", "All quiz banks are valid.") and ok
-    from . import course
-
-    try:
-        totals, course_problems = course.validate_course(args.course)
-    except FileNotFoundError as exc:
-        print(f"Course: not checked ({exc})")
-        return 0 if ok else 1
-    ok = _print_section("Course assignments (nbgrader source notebooks)",
-                        {name: f"{points:5g} points" for name, points in totals.items()},
-                        course_problems, "the course", "All assignments are valid.") and ok
-    return 0 if ok else 1
+    reports = [validate_datasets(datasets), quiz.validate_banks(args.quizzes, datasets=datasets)]
+    if not args.skip_course:
+        reports.append(course.validate_course(args.course))
+    endings = ["All datasets are valid.", "All quiz banks are valid.", "All assignments are valid."]
+    for report, all_good in zip(reports, endings):
+        print(report.format(all_good))
+    return 0 if all(r.ok for r in reports) else 1
 
 
-def _print_section(title: str, items: dict[str, str], problems: list, what: str, all_good: str) -> bool:
-    """Print one part of the validation report; True when it has no problems."""
-    print(title)
-    for name, summary in items.items():
-        bad = any(f"/{name}/" in p.file or p.file.endswith(name) for p in problems)
-        print(f"  {name:28} {summary}  {'PROBLEMS' if bad else 'ok'}")
-    if problems:
-        print(f"{len(problems)} problem(s) in {what}:")
-        for problem in problems:
-            print(f"  {problem}")
-        return False
-    print(all_good)
-    return True
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    from . import data, launches
+
+    table = launches.reconcile(data.load("missile_launches"), data.load("launch_counter_totals"))
+    print(launches.format_reconciliation(table))
+    unexplained = table[~table["matches"] & ~table["explained"]]
+    return 1 if len(unexplained) else 0
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -146,8 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every dataset and quiz bank; exit 0 when clean, 1 otherwise")
     p.add_argument("--datasets", help="folder with datapackage.json (default: the kit's datasets)")
     p.add_argument("--quizzes", help="folder with the quiz banks (default: course/quizzes)")
-    p.add_argument("--course", help="nbgrader course folder with source/ (default: course/)")
+    p.add_argument("--course", help="nbgrader course folder with source/ (default: the current folder if it is "
+                                    "an nbgrader course, else the kit's course/)")
+    p.add_argument("--skip-course", action="store_true",
+                   help="check only datasets and quiz banks (an installed wheel carries no course)")
     p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("reconcile", help="each counter's published annual launch totals beside the kit's count "
+                                         "under the same rule; exit 1 if a difference is unexplained")
+    p.set_defaults(func=_cmd_reconcile)
     p = sub.add_parser("grade", help="autograde every submission of an assignment with nbgrader, robustly and in parallel")
     p.add_argument("assignment")
     p.add_argument("--course", help="nbgrader course folder (default: the current folder)")

@@ -4,10 +4,10 @@ nbgrader itself reports bad metadata late (at generate_assignment or autograde t
 tersely. ``eastasia-security validate`` runs these checks so that an instructor who edits an
 assignment learns at once which cell is wrong and why.
 
->>> counts, problems = validate_course()
->>> problems
+>>> report = validate_course()
+>>> report.problems
 []
->>> counts["ps1_geography"]
+>>> assignment_points()["ps1_geography"]
 10.0
 """
 
@@ -15,30 +15,19 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from . import paths
+from .problems import Problem, Report
 
-__all__ = ["CourseProblem", "validate_course", "assignment_points"]
+__all__ = ["CourseProblem", "validate_course", "assignment_points", "find_course"]
 
 GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-@dataclass(frozen=True)
-class CourseProblem:
-    file: str
-    cell: int | None
-    grade_id: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.cell is not None:
-            where.append(f"cell {self.cell}")
-        if self.grade_id:
-            where.append(f"grade_id '{self.grade_id}'")
-        return ", ".join(where) + f": {self.message}"
+#: Course problems are the kit's one Problem type; ``problem.grade_id`` names the graded cell.
+CourseProblem = Problem
 
 
 def _course_dir() -> Path | None:
@@ -54,14 +43,14 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _check_notebook(path: Path) -> tuple[float, list[CourseProblem]]:
+def _check_notebook(path: Path) -> tuple[float, list[Problem]]:
     name = _display(path)
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         cells = notebook["cells"]
     except (ValueError, KeyError, UnicodeDecodeError) as exc:
-        return 0.0, [CourseProblem(name, None, None, f"not a readable notebook ({exc})")]
-    problems: list[CourseProblem] = []
+        return 0.0, [Problem(name, None, None, f"not a readable notebook ({exc})")]
+    problems: list[Problem] = []
     seen: dict[str, int] = {}
     points = 0.0
     graded = 0
@@ -70,13 +59,13 @@ def _check_notebook(path: Path) -> tuple[float, list[CourseProblem]]:
         source = "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source", "")
         if meta is None:
             if "### BEGIN SOLUTION" in source or "### BEGIN HIDDEN TESTS" in source:
-                problems.append(CourseProblem(name, index, None, "has solution or hidden-test markers but no nbgrader "
-                                              "metadata, so they would be released to students"))
+                problems.append(Problem(name, None, None, "has solution or hidden-test markers but no nbgrader "
+                                        "metadata, so they would be released to students", cell=index))
             continue
         grade_id = meta.get("grade_id")
 
         def problem(message: str) -> None:
-            problems.append(CourseProblem(name, index, grade_id, message))
+            problems.append(Problem(name, None, None, message, item=grade_id, cell=index))
 
         if meta.get("schema_version") != 3:
             problem(f"schema_version must be 3 (nbgrader 0.9), not {meta.get('schema_version')!r}")
@@ -105,30 +94,55 @@ def _check_notebook(path: Path) -> tuple[float, list[CourseProblem]]:
         if source.count("### BEGIN HIDDEN TESTS") != source.count("### END HIDDEN TESTS"):
             problem("'### BEGIN HIDDEN TESTS' and '### END HIDDEN TESTS' do not pair up")
     if graded == 0:
-        problems.append(CourseProblem(name, None, None, "no graded cells: nothing to grade"))
+        problems.append(Problem(name, None, None, "no graded cells: nothing to grade"))
     return points, problems
 
 
 def assignment_points(folder: Path | str | None = None) -> dict[str, float]:
     """Total points per assignment (folder name under ``source/``)."""
-    return validate_course(folder)[0]
+    return {name: float(summary.split()[0]) for name, summary in validate_course(folder).items.items()}
 
 
-def validate_course(folder: Path | str | None = None) -> tuple[dict[str, float], list[CourseProblem]]:
-    """Check every notebook under ``course/source``: ({assignment: points}, problems)."""
-    course = Path(folder) if folder is not None else _course_dir()
-    if course is None or not (course / "source").is_dir():
-        raise FileNotFoundError("no course/source folder (the course ships with the repository, not the wheel)")
-    totals: dict[str, float] = {}
-    problems: list[CourseProblem] = []
+def find_course(folder: Path | str | None = None) -> Path | None:
+    """The nbgrader course to check: ``folder`` if given; else the current folder when it
+    holds an nbgrader course (nbgrader's own convention); else the kit's ``course/``."""
+    if folder is not None:
+        return Path(folder)
+    here = Path.cwd()
+    if (here / "nbgrader_config.py").is_file() and (here / "source").is_dir():
+        return here
+    return _course_dir()
+
+
+def validate_course(folder: Path | str | None = None) -> Report:
+    """Check every notebook under ``course/source``: a Report with the points per assignment.
+
+    A missing course (or one with no assignment) is a problem, not a silent pass.
+    """
+    course = find_course(folder)
+    if course is None:
+        report = Report("Course assignments")
+        report.problems.append(Problem("course/source", None, None,
+                                       "no nbgrader course found: pass --course FOLDER, or --skip-course to check only "
+                                       "the datasets and quiz banks (the course ships with the repository, not the wheel)"))
+        return report
+    report = Report(f"Course assignments in {_display(course / 'source')}")
+    if not (course / "source").is_dir():
+        report.problems.append(Problem(_display(course / "source"), None, None,
+                                       "no such folder: an nbgrader course keeps its assignments in source/"))
+        return report
     for assignment in sorted(p for p in (course / "source").iterdir() if p.is_dir()):
         notebooks = sorted(assignment.glob("*.ipynb"))
         if not notebooks:
-            problems.append(CourseProblem(_display(assignment), None, None, "assignment folder has no notebook"))
+            report.problems.append(Problem(_display(assignment), None, None, "assignment folder has no notebook",
+                                           group=assignment.name))
             continue
-        totals[assignment.name] = 0.0
+        total = 0.0
         for notebook in notebooks:
             points, found = _check_notebook(notebook)
-            totals[assignment.name] += points
-            problems.extend(found)
-    return totals, problems
+            total += points
+            report.problems.extend(replace(p, group=assignment.name) for p in found)
+        report.items[assignment.name] = f"{total:5g} points"
+    if not report.items and report.ok:
+        report.problems.append(Problem(_display(course / "source"), None, None, "holds no assignment"))
+    return report

@@ -3,9 +3,9 @@
 >>> from eastasia_security import data
 >>> launches = data.load("missile_launches")
 >>> int((launches["date_kst"].dt.year == 2022).sum())
-37
+40
 >>> data.cite("mod-2022-03-06")[:35]
-'Ministry of Defense, Japan (2022-03'
+'Japan Ministry of Defense (2022-03-'
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 from . import paths
 from .validation import DatasetError, Report, validate_datasets
 
-__all__ = ["load", "list_datasets", "sources_for", "cite", "describe", "validate", "DatasetError"]
+__all__ = ["load", "list_datasets", "sources_for", "cite", "describe", "data_dictionary", "validate", "DatasetError"]
 
 
 def _signature(folder: Path) -> tuple:
@@ -109,6 +109,58 @@ def describe(name: str) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("field")
 
 
+def _md_cell(value) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _constraint_text(constraints: dict) -> str:
+    words = {"required": "required", "unique": "unique"}
+    parts = [words[k] for k in ("required", "unique") if constraints.get(k)]
+    for key, label in (("minimum", "min"), ("maximum", "max"), ("minLength", "min length"),
+                       ("maxLength", "max length"), ("pattern", "pattern")):
+        if key in constraints:
+            value = f"`{constraints[key]}`" if key == "pattern" else constraints[key]
+            parts.append(f"{label} {value}")
+    if "enum" in constraints:
+        parts.append("one of " + ", ".join(f"`{v}`" for v in constraints["enum"]))
+    return "; ".join(parts)
+
+
+def data_dictionary() -> str:
+    """The data dictionary of every dataset as Markdown, generated from ``datapackage.json``.
+
+    One section per dataset (title, file, description, keys) with a table of its fields:
+    type, unit, constraints and description. The course site publishes it.
+
+    >>> text = data_dictionary()
+    >>> "| `lat` | number | degree |" in text
+    True
+    """
+    package = _descriptor(paths.datasets_dir())
+    licences = ", ".join(lic.get("title", lic.get("name", "")) for lic in package.get("licenses", []))
+    out = [f"{package.get('description', '')}", "",
+           f"Licence: {licences}. Generated from `datasets/datapackage.json` (a Frictionless Data Package).", ""]
+    for resource in package["resources"]:
+        schema = resource["schema"]
+        out += [f"## `{resource['name']}`: {resource.get('title', '')}", "",
+                f"File `datasets/{resource['path']}`. {resource.get('description', '')}", ""]
+        key = schema.get("primaryKey")
+        if key:
+            out.append(f"Primary key: {', '.join(f'`{k}`' for k in ([key] if isinstance(key, str) else key))}.")
+        for fk in schema.get("foreignKeys", []):
+            fields = fk["fields"] if isinstance(fk["fields"], str) else ", ".join(fk["fields"])
+            ref = fk["reference"]
+            target = ref.get("resource") or resource["name"]
+            ref_fields = ref["fields"] if isinstance(ref["fields"], str) else ", ".join(ref["fields"])
+            out.append(f"Foreign key: `{fields}` refers to `{target}.{ref_fields}`.")
+        out += ["", "| field | type | unit | constraints | description |", "|---|---|---|---|---|"]
+        for f in schema["fields"]:
+            out.append(f"| `{f['name']}` | {f['type']} | {_md_cell(f.get('unit', ''))} | "
+                       f"{_md_cell(_constraint_text(f.get('constraints', {})))} | {_md_cell(f.get('description', ''))} |")
+        out.append("")
+    return "\n".join(out)
+
+
 def _resource(name: str) -> dict:
     for resource in _descriptor(paths.datasets_dir())["resources"]:
         if resource["name"] == name:
@@ -170,8 +222,9 @@ def sources_for(rows: pd.DataFrame | str) -> pd.DataFrame:
     """The sources cited by some rows (or by a whole dataset, given its name).
 
     >>> launches = load("missile_launches")
-    >>> sources_for(launches[launches["event_id"] == "2022-11-18"])["source_id"].tolist()
-    ['jiji-2022-11-18']
+    >>> cited = sources_for(launches[launches["event_id"] == "2022-11-18"])
+    >>> cited["source_id"].iloc[0], sorted(set(cited["kind"]))
+    ('jiji-2022-11-18', ['agency', 'primary'])
     """
     frame = load(rows) if isinstance(rows, str) else rows
     wanted = _cited_ids(frame)

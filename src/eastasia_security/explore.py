@@ -40,12 +40,15 @@ class _Explorer:
     widget: widgets.Widget
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    def _ipython_display_(self):  # pragma: no cover - display hook used by IPython
-        from IPython.display import display
-
-        display(self.widget)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        # Front ends without widgets (the course site, nbconvert HTML) show the explorer as it
+        # starts: its summary, map, table and description, without the controls.
+        parts = [getattr(self, name).value for name in ("summary", "map_output", "table_output",
+                                                       "counts_output", "description_output")
+                 if hasattr(self, name)]
+        bundle["text/html"] = ('<div class="kit-explorer-static">' + "".join(parts)
+                               + "<p><i>Open this notebook in JupyterLab to change the choices.</i></p></div>")
+        return bundle
 
 
 class RangeExplorer(_Explorer):
@@ -140,6 +143,7 @@ class TimelineExplorer(_Explorer):
 
     def __init__(self, start: str = "2022-01", end: str = "2022-12", classes=None):
         launches = data.load("missile_launches")
+        launches = launches[launches["launch_kind"] != "rocket_artillery"]   # missiles only, as on the map
         self._launches = launches
         first, last = launches["date_kst"].min(), launches["date_kst"].max()
         months = pd.period_range(first.to_period("M"), last.to_period("M"), freq="M")

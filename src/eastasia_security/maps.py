@@ -30,13 +30,14 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
-from . import data, geo
+from . import data, geo, offline
 
 __all__ = [
     "PALETTE",
     "KIND_STYLE",
     "CLASS_STYLE",
     "RegionMap",
+    "NaturalEarthBasemap",
     "base_map",
     "places_layer",
     "launches_layer",
@@ -100,8 +101,11 @@ SEA_LABELS = [
 ]
 
 # Stylesheets folium adds for glyphicon-prefixed and rotated icons. No kit map
-# uses them, and leaving them out means two fewer third-party requests.
-_UNUSED_CSS = {"glyphicons_css", "awesome_rotate_css"}
+# uses them, and the kit does not bundle them (Bootstrap 3's glyphicons, folium's own CSS on GitHub).
+_UNUSED_CSS = offline.UNBUNDLED_CSS
+
+#: Colours of the bundled basemap: quiet greys and blues under the Okabe-Ito data layers.
+BASEMAP_STYLE = {"sea": "#dfeaf3", "land": "#f3f1ea", "coastline": "#6f8294", "border": "#8a8a8a"}
 
 
 def _e(value) -> str:
@@ -192,16 +196,113 @@ class Legend(MacroElement):
         self.markup = json.dumps(box)
 
 
-class RegionMap(folium.Map):
-    """A folium Map that keeps its layer control and legend last and describes itself.
+class NaturalEarthBasemap(MacroElement):
+    """The bundled Natural Earth basemap (land, coastlines, land borders), drawn with no network.
 
-    Use :func:`base_map` to make one.
+    Added to a base-layer FeatureGroup by :func:`base_map`. The region's tiers are always drawn;
+    the coarse world tier only when ``world`` is true (a map reaching beyond the region, such as
+    ICBM ranges; :class:`RegionMap` decides when it renders). With the world tier, everything is
+    also drawn a turn of longitude east and west, because the kit's long range rings run past
+    the antimeridian.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent._parent.get_name() }};
+            var group = {{ this._parent.get_name() }};
+            if (!map.getPane("kitBasemap")) {
+                map.createPane("kitBasemap");
+                map.getPane("kitBasemap").style.zIndex = 250;
+                map.getPane("kitBasemap").style.pointerEvents = "none";
+            }
+            var style = {{ this.style_json }};
+            var offsets = {{ this.offsets_json }};
+            var tiers = [{% for text in this.tier_texts() %}{{ text }}{% if not loop.last %},{% endif %}{% endfor %}];
+            tiers.forEach(function (tier) {
+                offsets.forEach(function (dx) {
+                    L.geoJSON(tier, {
+                        pane: "kitBasemap", interactive: false,
+                        coordsToLatLng: function (c) { return L.latLng(c[1], c[0] + dx); },
+                        style: function (f) {
+                            var k = f.properties.kind;
+                            if (k === "land") return {stroke: false, fill: true, fillColor: style.land,
+                                                      fillOpacity: 1, className: "kit-basemap-land"};
+                            if (k === "coastline") return {color: style.coastline, weight: 0.8, opacity: 1,
+                                                           fill: false, className: "kit-basemap-coastline"};
+                            return {color: style.border, weight: 1, opacity: 1, dashArray: "4 3", fill: false,
+                                    className: "kit-basemap-border"};
+                        }
+                    }).addTo(group);
+                });
+            });
+            map.getContainer().style.background = style.sea;
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "NaturalEarthBasemap"
+        self.world = False
+        self.style_json = json.dumps(BASEMAP_STYLE)
+
+    @property
+    def offsets_json(self) -> str:
+        return "[-360, 0, 360]" if self.world else "[0]"
+
+    def tiers(self) -> list:
+        return [t for t in offline.BASEMAP_TIERS if self.world or not t.world]
+
+    def tier_texts(self) -> list[str]:
+        return [offline.basemap_data(t) for t in self.tiers()]
+
+
+def _reaches_beyond(element, bounds=offline.REGION) -> bool:
+    """Whether any vertex or marker of a layer lies outside ``bounds`` (west, south, east, north)."""
+    west, south, east, north = bounds
+
+    def outside(lat, lon) -> bool:
+        return not (south <= lat <= north and west <= lon <= east)
+
+    def points(value):
+        if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                yield from points(v)
+
+    for child in element._children.values():
+        for attr in ("locations", "location"):
+            value = getattr(child, attr, None)
+            if value is not None and not isinstance(child, folium.Map):
+                if any(outside(float(lat), float(lon)) for lat, lon in points(value)):
+                    return True
+        if _reaches_beyond(child, bounds):
+            return True
+    return False
+
+
+def _uses_icon_markers(element) -> bool:
+    for child in element._children.values():
+        if isinstance(child, folium.Icon) or _uses_icon_markers(child):
+            return True
+    return False
+
+
+class RegionMap(folium.Map):
+    """A folium Map that works with no network, keeps its layer control and legend last, and describes itself.
+
+    When it renders, the files folium would load from CDNs are put into the page from the
+    kit's bundled copies (``offline.inline_assets``), and the basemap gets its world tier when
+    a layer reaches beyond the region. Use :func:`base_map` to make one.
     """
 
     def __init__(self, *args, legend: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.default_css = [c for c in folium.Map.default_css if c[0] not in _UNUSED_CSS]
         self._kit_legend_enabled = legend
+        self._kit_basemap: NaturalEarthBasemap | None = None
         # Created once, so that rendering the map twice (show, then save) does not add them twice.
         self._kit_legend_box = Legend()
         self._kit_layer_control = folium.LayerControl(collapsed=True)
@@ -223,23 +324,37 @@ class RegionMap(folium.Map):
             self._kit_legend_box.update(entries)
             self._kit_legend_box.add_to(self)
         self._kit_layer_control.add_to(self)
-        return super().render(**kwargs)
+        if self._kit_basemap is not None:
+            self._kit_basemap.world = _reaches_beyond(self)
+        result = super().render(**kwargs)
+        offline.inline_assets(self.get_root(), keep_icon_assets=_uses_icon_markers(self))
+        return result
 
 
-def base_map(center: Sequence[float] = REGION_CENTER, zoom: int = REGION_ZOOM, tiles: str = "OpenStreetMap",
+def base_map(center: Sequence[float] = REGION_CENTER, zoom: int = REGION_ZOOM, online_tiles: str | None = "OpenStreetMap",
              height: str | int = "100%", legend: bool = True, sea_labels: bool = True) -> RegionMap:
     """A map of the Korean Peninsula and Japan with scale bar, full-screen button and layer control.
 
-    Tiles are OpenStreetMap with their attribution; sea names are labelled,
-    including "Sea of Japan (East Sea)".
+    It needs no network: the first (default) layer is the kit's bundled Natural Earth basemap
+    (land, coastlines, borders; public domain), and Leaflet and its plugins are put into the
+    page. ``online_tiles`` (OpenStreetMap by default, with its attribution; None for none) is
+    a second base layer to pick in the layer control when there is a network. Sea names are
+    labelled, including "Sea of Japan (East Sea)".
 
     >>> m = base_map()
     >>> describe(m).splitlines()[0]
     'Map centred on 37.5°N 132.0°E (zoom 5): the Korean Peninsula, Japan and neighbouring seas.'
     """
     lat, lon = geo.resolve(tuple(center))
-    m = RegionMap(location=[lat, lon], zoom_start=zoom, tiles=tiles, control_scale=True,
+    m = RegionMap(location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=True,
                   height=height, legend=legend)
+    basemap = folium.FeatureGroup(name="Natural Earth basemap (offline)", overlay=False, control=True, show=True)
+    m._kit_basemap = NaturalEarthBasemap()
+    m._kit_basemap.add_to(basemap)
+    basemap.add_to(m)
+    if online_tiles:
+        folium.TileLayer(online_tiles, name=f"{online_tiles} (online)", overlay=False, control=True,
+                         show=False).add_to(m)
     folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen").add_to(m)
     _tag(m, f"Map centred on {abs(lat):.1f}°{'N' if lat >= 0 else 'S'} {abs(lon):.1f}°{'E' if lon >= 0 else 'W'} "
             f"(zoom {zoom}): the Korean Peninsula, Japan and neighbouring seas.")
@@ -305,7 +420,10 @@ def places_layer(kinds: str | Iterable[str] = ("capital", "us_force", "dprk_laun
 
 
 def _launch_rows(start=None, end=None, classes=None, ballistic_only: bool = False) -> pd.DataFrame:
+    # Maps show missile and space launches; rocket-artillery salvoes (recorded so that the
+    # ROK JCS's counts can be reproduced) are not missiles and are left to launches.count.
     launches = data.load("missile_launches")
+    launches = launches[launches["launch_kind"] != "rocket_artillery"]
     if start is not None:
         launches = launches[launches["date_kst"] >= pd.Timestamp(start)]
     if end is not None:

@@ -78,3 +78,8 @@ def quizzes_dir() -> Path:
     if bundled.is_dir():
         return bundled
     raise FileNotFoundError(f"Cannot find the quiz banks; set {QUIZZES_ENV} to the folder that holds them.")
+
+
+def assets_dir() -> Path:
+    """Folder of the bundled web assets and basemap (``eastasia_security/assets``, inside the package)."""
+    return _PACKAGE_DIR / "assets"

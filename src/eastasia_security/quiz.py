@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -35,6 +36,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from . import paths
+from .problems import Problem, Report, ValidationFailed
 
 __all__ = [
     "Option", "Question", "Bank", "QuizError", "QuizProblem", "Result",
@@ -172,31 +174,18 @@ class Bank(_Model):
 # --------------------------------------------------------------------------- errors with YAML lines
 
 
-@dataclass(frozen=True)
-class QuizProblem:
-    file: str
-    line: int | None
-    question_id: str | None
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.question_id:
-            where.append(f"question '{self.question_id}'")
-        if self.field:
-            where.append(f"field '{self.field}'")
-        return ", ".join(where) + f": {self.message}"
+#: Quiz problems are the kit's one Problem type; ``problem.question_id`` names the question.
+QuizProblem = Problem
 
 
-class QuizError(ValueError):
+class QuizError(ValidationFailed):
     """A bank (or several) failed validation; ``.problems`` lists each with file, line and question."""
 
-    def __init__(self, problems: list[QuizProblem]):
+    what = "the quiz banks"
+
+    def __init__(self, problems: list[Problem]):
+        ValueError.__init__(self, "\n".join(str(p) for p in problems))
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 def _node_for(root, loc: tuple) -> Any:
@@ -217,23 +206,23 @@ def _node_for(root, loc: tuple) -> Any:
     return node
 
 
-def _read(path: Path) -> tuple[Any, Any, list[QuizProblem]]:
+def _read(path: Path) -> tuple[Any, Any, list[Problem]]:
     """(data, node tree, problems) for one YAML file."""
     name = _display_name(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return None, None, [QuizProblem(name, line, None, None, f"not UTF-8 text ({exc.reason})")]
+        return None, None, [Problem(name, line, None, f"not UTF-8 text ({exc.reason})")]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         content = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        return None, None, [QuizProblem(name, line, None, None, f"not valid YAML: {exc.problem or exc}")]
+        return None, None, [Problem(name, line, None, f"not valid YAML: {exc.problem or exc}")]
     if not isinstance(content, dict):
-        return None, None, [QuizProblem(name, 1, None, None, "a bank is a YAML mapping with id, title and questions")]
+        return None, None, [Problem(name, 1, None, "a bank is a YAML mapping with id, title and questions")]
     return content, node, []
 
 
@@ -244,7 +233,7 @@ def _display_name(path: Path) -> str:
         return str(path)
 
 
-def _parse(path: Path, known_sources: set[str] | None) -> tuple[Bank | None, list[QuizProblem]]:
+def _parse(path: Path, known_sources: set[str] | None) -> tuple[Bank | None, list[Problem]]:
     content, root, problems = _read(path)
     if problems:
         return None, problems
@@ -275,23 +264,23 @@ def _parse(path: Path, known_sources: set[str] | None) -> tuple[Bank | None, lis
                 for index, qid in enumerate(ids):
                     if qid is not None and qid in ids[:index]:
                         node = _node_for(root, ("questions", index, "id"))
-                        problems.append(QuizProblem(name, node.start_mark.line + 1, qid, "id",
-                                                    f"question id '{qid}' is used twice in this bank"))
+                        problems.append(Problem(name, node.start_mark.line + 1, "id",
+                                                f"question id '{qid}' is used twice in this bank", item=qid))
                 continue
             if error["type"] == "union_tag_invalid" or error["type"] == "union_tag_not_found":
                 message = f"type must be one of {', '.join(_TYPE_TAGS)}"
-            problems.append(QuizProblem(name, line, question_id, ".".join(fields) or None, message))
+            problems.append(Problem(name, line, ".".join(fields) or None, message, item=question_id))
         return None, problems
     if known_sources is not None:
         for index, question in enumerate(bank.questions):
             for position, source_id in enumerate(question.source_ids):
                 if source_id not in known_sources:
                     node = _node_for(root, ("questions", index, "source_ids", position))
-                    problems.append(QuizProblem(name, node.start_mark.line + 1, question.id, "source_ids",
-                                                f"'{source_id}' is not a source_id in datasets/sources.csv"))
+                    problems.append(Problem(name, node.start_mark.line + 1, "source_ids",
+                                            f"'{source_id}' is not a source_id in datasets/sources.csv", item=question.id))
     if bank.id != path.stem:
         node = _node_for(root, ("id",))
-        problems.append(QuizProblem(name, node.start_mark.line + 1, None, "id",
+        problems.append(Problem(name, node.start_mark.line + 1, "id",
                                     f"bank id '{bank.id}' must match the file name '{path.stem}'"))
     return (None if problems else bank), problems
 
@@ -320,7 +309,7 @@ def load_bank(bank_id: str | Path, folder: Path | str | None = None) -> Bank:
     path = Path(bank_id) if str(bank_id).endswith((".yml", ".yaml")) else \
         (Path(folder) if folder is not None else paths.quizzes_dir()) / f"{bank_id}.yml"
     if not path.is_file():
-        raise QuizError([QuizProblem(_display_name(path), None, None, None,
+        raise QuizError([Problem(_display_name(path), None, None,
                                      f"no such bank; available: {', '.join(list_banks(path.parent)) or 'none'}")])
     bank, problems = _parse(path, _known_sources())
     if problems:
@@ -328,29 +317,43 @@ def load_bank(bank_id: str | Path, folder: Path | str | None = None) -> Bank:
     return bank
 
 
-def validate_banks(folder: Path | str | None = None,
-                   datasets: Path | str | None = None) -> tuple[dict[str, int], list[QuizProblem]]:
-    """Check every bank in ``folder``: ({bank file: number of questions}, problems).
+def validate_banks(folder: Path | str | None = None, datasets: Path | str | None = None) -> Report:
+    """Check every bank in ``folder``: a Report with the number of questions per bank.
 
     Also checks that question ids are unique across banks, so a lesson can name
-    a question without its bank being ambiguous.
+    a question without its bank being ambiguous. A missing folder, a folder with
+    no banks, or an unreadable ``sources.csv`` is a problem too.
+
+    >>> report = validate_banks()
+    >>> report.ok, report.items["alliances.yml"].strip().endswith("questions")
+    (True, True)
     """
     folder = Path(folder) if folder is not None else paths.quizzes_dir()
-    known = _known_sources(datasets)
-    counts: dict[str, int] = {}
-    problems: list[QuizProblem] = []
+    report = Report(f"Quiz banks in {_display_name(folder)}")
+    if not folder.is_dir():
+        report.problems.append(Problem(_display_name(folder), None, None, "no such folder: the quiz banks are missing"))
+        return report
+    try:
+        known = _known_sources(datasets)
+    except (OSError, KeyError, UnicodeDecodeError) as exc:
+        report.problems.append(Problem("sources.csv", None, "source_id",
+                                       f"cannot read the sources the banks cite ({exc})"))
+        known = None
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.yml")):
         bank, found = _parse(path, known)
-        problems.extend(found)
-        counts[path.name] = len(bank.questions) if bank else 0
+        report.problems.extend(replace(p, group=path.name) for p in found)
+        report.items[path.name] = f"{len(bank.questions) if bank else 0:3d} questions"
         if bank:
             for q in bank.questions:
                 if q.id in seen:
-                    problems.append(QuizProblem(_display_name(path), None, q.id, "id",
-                                                f"question id also used in {seen[q.id]}"))
+                    report.problems.append(Problem(_display_name(path), None, "id",
+                                                   f"question id also used in {seen[q.id]}", item=q.id,
+                                                   group=path.name))
                 seen[q.id] = path.name
-    return counts, problems
+    if not report.items:
+        report.problems.append(Problem(_display_name(folder), None, None, "holds no quiz bank (*.yml)"))
+    return report
 
 
 # --------------------------------------------------------------------------- checking answers
@@ -445,14 +448,45 @@ def _shuffled(question: Ordering) -> list[str]:
     return items
 
 
-def to_markdown(bank: Bank, questions: list[str] | None = None) -> str:
-    """The questions as Markdown, without answers (for print and front ends without widgets)."""
+#: Set to "folded" (the course site's build does) for quizzes whose text version carries each
+#: answer and explanation folded under the question, for reading without widgets.
+ANSWERS_ENV = "EASTASIA_SECURITY_QUIZ_ANSWERS"
+
+
+def _answer_text(question) -> str:
+    if isinstance(question, (SingleChoice, MultipleChoice)):
+        right = [o for o in question.options if o.correct]
+        text = ", ".join(f"({o.id}) {o.text}" for o in right)
+        why = " ".join(f"({o.id}) {o.feedback}" for o in right)
+        return f"{text}. {why}"
+    if isinstance(question, Numeric):
+        return f"{question.answer:,g} {question.unit} (answers within {question.tolerance:,g} {question.unit} count)."
+    if isinstance(question, Ordering):
+        return "; ".join(question.items) + "."
+    if isinstance(question, TrueFalse):
+        return ("True. " + question.feedback_true) if question.answer else ("False. " + question.feedback_false)
+    raise TypeError(f"Not a question: {question!r}")
+
+
+def to_markdown(bank: Bank, questions: list[str] | None = None, answers: bool = False) -> str:
+    """The questions as Markdown (for print and front ends without widgets).
+
+    Without ``answers`` nothing gives the answers away; with it, each question is followed by
+    its answer and explanation folded in a ``<details>`` box (the course site).
+    """
     chosen = [bank.question(q) for q in questions] if questions else bank.questions
     parts = [f"### Quiz: {bank.title}", ""]
     for number, q in enumerate(chosen, start=1):
         parts.append(f"**{number}.** " + _prompt_text(q))
         parts.append("")
-    parts.append("*Open this notebook in JupyterLab to answer and get feedback.*")
+        if answers:
+            parts += ['<details class="kit-quiz-answer"><summary>Answer</summary>', "",
+                      f"**Answer.** {_answer_text(q)}", "", f"**Explanation.** {q.explanation.strip()}", "",
+                      f"*Sources: {', '.join(q.source_ids)}*", "", "</details>", ""]
+    if answers:
+        parts.append("*Try each question before opening its answer; in JupyterLab the quiz checks your answers.*")
+    else:
+        parts.append("*Open this notebook in JupyterLab to answer and get feedback.*")
     return "\n".join(parts)
 
 
@@ -590,7 +624,8 @@ class QuizWidget:
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         # Front ends without widgets (nbconvert HTML, GitHub) fall back to the text version.
-        bundle["text/markdown"] = to_markdown(self.bank, self._question_ids)
+        folded = os.environ.get(ANSWERS_ENV) == "folded"
+        bundle["text/markdown"] = to_markdown(self.bank, self._question_ids, answers=folded)
         bundle["text/plain"] = to_markdown(self.bank, self._question_ids)
         return bundle
 

@@ -19,10 +19,14 @@ import csv
 import datetime as dt
 import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
+from typing import Callable, Iterator
+from urllib.parse import urlparse
 
 from . import paths
+from .problems import Problem, ValidationFailed
+from .problems import Report as _BaseReport
 
 # Rough bounding boxes (lat_min, lat_max, lon_min, lon_max) of the countries the
 # places table uses.  Generous on purpose: they catch swapped or mistyped
@@ -44,71 +48,56 @@ KNOWN_PARTIES = {
 }
 
 QUOTATION_MAX_WORDS = 25
+#: Chinese and Japanese are written without spaces: the limit is in characters.
+QUOTATION_MAX_CHARS_CJK = 60
+
+#: Hosts the kit never cites: blogs, bookmark lists, aggregators, content farms, mirrors and
+#: sites that re-host other publishers' copy.  A source must be the original publisher's page.
+WEAK_HOSTS = (
+    "tellerreport.com", "pledgetimes.com", "earthpressnews.com", "socialbites.ca", "cmio.org",
+    "anmnews.in", "weeklyblitz.net", "cfdot.com", "coron.tech", "jjang0u.com", "krnews21.co.kr",
+    "blog.goo.ne.jp", "b.hatena.ne.jp", "hatenablog", "ameblo.jp", "note.com", "livedoor",
+    "nordot.app", "wikimili.com", "statista.com", "3rd-in.co.jp", "abhp.net", "usfl.com",
+    "news-pravda.com", "pravda-", "ein presswire", "einpresswire.com", "medium.com",
+    "blogspot.", "wordpress.com", "substack.com", "infoseek.co.jp", "kamoto", "sdsantai",
+    "centennialasia.com", "kuna.net.kw", "inform.kz", "bolnews.com", "dailymaverick.co.za",
+    "report.az", "suntv.co.jp", "easyjapanese", "foxnews.com",
+)
+REFERENCE_HOSTS = ("wikipedia.org",)
+STATE_MEDIA_HOSTS = ("kcna.kp", "rodong.rep.kp", "xinhuanet.com", "news.cn", "cgtn.com", "globaltimes.cn", "tass.", "ria.ru")
+
+#: Every voice of the statements table, and how many a topic needs at least.
+VOICES = ("japan_government", "rok_government", "rok_opposition", "rok_civil_society", "us_government",
+          "prc_government", "dprk", "russia_government")
+MIN_VOICES_PER_TOPIC = 4
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in one place."""
+class Report(_BaseReport):
+    """Result of checking the datasets: a :class:`~eastasia_security.problems.Report`
+    with the folder and the number of rows read from each table."""
 
-    file: str
-    line: int | None  # line of the file (1 = header), None when the whole file is concerned
-    field: str | None
-    message: str
+    def __init__(self, folder: Path, problems: list[Problem] | None = None,
+                 rows_checked: dict[str, int] | None = None):
+        super().__init__(title=f"Datasets in {folder}", problems=list(problems or []))
+        self.folder = folder
+        self.rows_checked = dict(rows_checked or {})
 
     @property
-    def row(self) -> int | None:
-        """Data row number (1 = first row after the header)."""
-        return None if self.line is None else self.line - 1
+    def items(self) -> dict[str, str]:  # type: ignore[override]
+        return {name: f"{count:>4} rows" for name, count in self.rows_checked.items()}
 
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f", row {self.row} (line {self.line})" if self.line > 1 else ", header (line 1)"
-        if self.field:
-            where += f", field '{self.field}'"
-        return f"{where}: {self.message}"
+    @items.setter
+    def items(self, value) -> None:  # the base class sets it once; rows_checked is the truth
+        pass
+
+    def format(self, all_good: str = "All datasets are valid.") -> str:
+        return super().format(all_good)
 
 
-@dataclass
-class Report:
-    """Result of checking the datasets."""
-
-    folder: Path
-    problems: list[Problem] = field(default_factory=list)
-    rows_checked: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def problems_in(self, file_name: str) -> list[Problem]:
-        return [p for p in self.problems if p.file == file_name]
-
-    def format(self) -> str:
-        """A readable report for the terminal."""
-        lines = [f"Datasets in {self.folder}"]
-        width = max((len(n) for n in self.rows_checked), default=10)
-        for name, count in self.rows_checked.items():
-            bad = len([p for p in self.problems if p.file == f"{name}.csv"])
-            status = "ok" if bad == 0 else f"{bad} problem(s)"
-            lines.append(f"  {name:<{width}}  {count:>4} rows  {status}")
-        if self.problems:
-            lines.append("")
-            lines.append(f"{len(self.problems)} problem(s):")
-            lines.extend(f"  - {p}" for p in self.problems)
-        else:
-            lines.append("All datasets are valid.")
-        return "\n".join(lines)
-
-
-class DatasetError(ValueError):
+class DatasetError(ValidationFailed):
     """Raised by the loader when a dataset does not pass validation."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        shown = "\n".join(f"  - {p}" for p in problems[:20])
-        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(f"{len(problems)} problem(s) in the kit's datasets:\n{shown}{more}")
+    what = "the kit's datasets"
 
 
 # --------------------------------------------------------------------------- reading
@@ -258,125 +247,380 @@ def _inside(lat: float, lon: float, box: tuple[float, float, float, float]) -> b
     return box[0] <= lat <= box[1] and box[2] <= lon <= box[3]
 
 
-def _domain_problems(folder: Path, readable: set[str], today: dt.date) -> list[Problem]:
-    problems: list[Problem] = []
-    tables = {name: _read_rows(folder / f"{name}.csv") for name in readable}
-    source_ids = {r["source_id"] for r in tables.get("sources", [])}
+class Tables:
+    """The rows of every readable table, for the rules below (row dicts, values as text)."""
 
-    def each(name):
-        for line, row in enumerate(tables.get(name, []), start=2):
+    def __init__(self, tables: dict[str, list[dict[str, str]]], today: dt.date):
+        self.tables = tables
+        self.today = today
+        self.source_ids = {r["source_id"] for r in tables.get("sources", [])}
+
+    def rows(self, name: str) -> Iterator[tuple[int, dict[str, str]]]:
+        """(line of the file, row) for each row of a table; the header is line 1."""
+        for line, row in enumerate(self.tables.get(name, []), start=2):
             yield line, row
 
-    for name in readable:
-        for line, row in each(name):
-            for extra in filter(None, (row.get("other_source_ids") or "").split(";")):
-                if source_ids and extra.strip() not in source_ids:
-                    problems.append(Problem(f"{name}.csv", line, "other_source_ids",
-                                            f"'{extra.strip()}' is not a source_id in sources.csv"))
-            for key, value in row.items():
-                d = _date(value) if key in ("date", "date_kst", "signed", "in_force", "ended", "first_flight_test") else None
-                if d and d > today:
-                    problems.append(Problem(f"{name}.csv", line, key, f"{value} is in the future"))
+    def ids(self, name: str, key: str) -> set[str]:
+        return {r.get(key, "") for r in self.tables.get(name, [])}
 
-    for line, row in each("places"):
+
+Rule = Callable[[Tables], Iterator[Problem]]
+#: The kit's own rules, by the table they check (a rule may read other tables too).
+RULES: dict[str, list[Rule]] = {}
+
+
+def rule(table: str) -> Callable[[Rule], Rule]:
+    """Register a rule for ``table``; the rule yields Problems."""
+    def register(function: Rule) -> Rule:
+        RULES.setdefault(table, []).append(function)
+        return function
+    return register
+
+
+DATE_FIELDS = ("date", "date_kst", "end_date", "signed", "in_force", "ended", "first_flight_test")
+
+
+def every_table_other_sources_exist(t: Tables) -> Iterator[Problem]:
+    """other_source_ids name sources that exist."""
+    for name in t.tables:
+        for line, row in t.rows(name):
+            for extra in filter(None, (row.get("other_source_ids") or "").split(";")):
+                if t.source_ids and extra.strip() not in t.source_ids:
+                    yield Problem(f"{name}.csv", line, "other_source_ids",
+                                  f"'{extra.strip()}' is not a source_id in sources.csv")
+
+
+def every_table_no_future_dates(t: Tables) -> Iterator[Problem]:
+    """No date lies after today, and no row was checked in the future."""
+    for name in t.tables:
+        for line, row in t.rows(name):
+            for key in DATE_FIELDS + ("checked",):
+                d = _date(row.get(key, ""))
+                if d and d > t.today:
+                    yield Problem(f"{name}.csv", line, key, f"{row[key]} is in the future")
+
+
+def every_table_unchecked_rows_say_why(t: Tables) -> Iterator[Problem]:
+    """A row that could not be verified says why in notes."""
+    for name in t.tables:
+        for line, row in t.rows(name):
+            if "checked" in row and not row["checked"] and not row.get("notes"):
+                yield Problem(f"{name}.csv", line, "checked", "is empty without a note saying why the row could not be verified")
+
+
+GLOBAL_RULES: list[Rule] = [every_table_other_sources_exist, every_table_no_future_dates,
+                            every_table_unchecked_rows_say_why]
+
+
+def _host(url: str) -> str:
+    return (urlparse(url).hostname or "").lower()
+
+
+@rule("sources")
+def sources_no_weak_hosts(t: Tables) -> Iterator[Problem]:
+    """No blog, mirror, aggregator or re-hosted copy: the original publisher's page."""
+    for line, row in t.rows("sources"):
+        where = (row["url"] + " " + row["publisher"]).lower()
+        weak = next((h for h in WEAK_HOSTS if h in where), None)
+        if weak:
+            yield Problem("sources.csv", line, "url",
+                          f"'{row['url']}' is a blog, mirror, aggregator or re-hosted copy ({weak}); "
+                          "cite the original publisher's page")
+
+
+@rule("sources")
+def sources_kind_matches_host(t: Tables) -> Iterator[Problem]:
+    """Encyclopaedias are 'reference' and state media 'state_media', whatever else they are."""
+    for line, row in t.rows("sources"):
+        host = _host(row["url"])
+        if any(host.endswith(h) for h in REFERENCE_HOSTS) and row["kind"] != "reference":
+            yield Problem("sources.csv", line, "kind", f"'{row['kind']}': a page on {host} is a 'reference'")
+        if any(h in host for h in STATE_MEDIA_HOSTS) and row["kind"] not in ("state_media", "primary"):
+            yield Problem("sources.csv", line, "kind", f"'{row['kind']}': {host} is 'state_media'")
+
+
+@rule("sources")
+def sources_titles_translated(t: Tables) -> Iterator[Problem]:
+    """A source in another language gives its title in English in notes."""
+    for line, row in t.rows("sources"):
+        if row["language"] != "en" and "title (en):" not in row.get("notes", "").lower():
+            yield Problem("sources.csv", line, "notes",
+                          f"the source is in '{row['language']}': give the title in English as 'Title (en): ...'")
+
+
+@rule("places")
+def places_inside_country(t: Tables) -> Iterator[Problem]:
+    """A place lies in its country's bounding box (catches swapped or mistyped coordinates)."""
+    for line, row in t.rows("places"):
         lat, lon, country = _num(row["lat"]), _num(row["lon"]), row["country"]
         if lat is None or lon is None or country not in COUNTRY_BOUNDS:
             continue
         boxes = [COUNTRY_BOUNDS[country]] + ([GUAM_BOUNDS] if country == "USA" else [])
         if not any(_inside(lat, lon, b) for b in boxes):
             lat_ok = any(b[0] <= lat <= b[1] for b in boxes)
-            problems.append(Problem("places.csv", line, "lon" if lat_ok else "lat",
-                                    f"({lat}, {lon}) is outside {country}'s bounds; check for swapped or mistyped coordinates"))
+            yield Problem("places.csv", line, "lon" if lat_ok else "lat",
+                          f"({lat}, {lon}) is outside {country}'s bounds; check for swapped or mistyped coordinates")
         if row["kind"].startswith("dprk_") and country != "PRK":
-            problems.append(Problem("places.csv", line, "country", f"a {row['kind']} must be in PRK, not {country}"))
+            yield Problem("places.csv", line, "country", f"a {row['kind']} must be in PRK, not {country}")
 
+
+@rule("lines")
+def lines_vertices_numbered(t: Tables) -> Iterator[Problem]:
+    """Each line has at least two vertices numbered 1..n without gaps or repeats."""
     seen_seq: dict[str, list[tuple[int, int]]] = {}
-    for line, row in each("lines"):
+    for line, row in t.rows("lines"):
         seq = _num(row["seq"])
         if seq is not None and seq == int(seq):
             seen_seq.setdefault(row["line_id"], []).append((int(seq), line))
     for line_id, items in seen_seq.items():
         items.sort()
         if len(items) < 2:
-            problems.append(Problem("lines.csv", items[0][1], "seq", f"line '{line_id}' needs at least two vertices"))
+            yield Problem("lines.csv", items[0][1], "seq", f"line '{line_id}' needs at least two vertices")
         numbers = [seq for seq, _ in items]
         missing = sorted(set(range(1, len(items) + 1)) - set(numbers))
         for seq, line in items:
             if seq > len(items) or numbers.count(seq) > 1:
-                problems.append(Problem(
+                yield Problem(
                     "lines.csv", line, "seq",
                     f"line '{line_id}' has {len(items)} vertices, numbered 1 to {len(items)} without gaps or repeats; "
-                    f"this row has {seq}" + (f" (missing: {', '.join(map(str, missing))})" if missing else "")))
+                    f"this row has {seq}" + (f" (missing: {', '.join(map(str, missing))})" if missing else ""))
 
-    for line, row in each("missile_launches"):
-        f = "missile_launches.csv"
+
+@rule("missile_launches")
+def launches_ids_and_times(t: Tables) -> Iterator[Problem]:
+    """event_id starts with the KST date; the UTC time is the KST time minus 9 hours."""
+    f = "missile_launches.csv"
+    for line, row in t.rows("missile_launches"):
         if row["date_kst"] and not row["event_id"].startswith(row["date_kst"]):
-            problems.append(Problem(f, line, "event_id", f"'{row['event_id']}' does not start with date_kst {row['date_kst']}"))
+            yield Problem(f, line, "event_id", f"'{row['event_id']}' does not start with date_kst {row['date_kst']}")
         if row["time_kst"] and _date(row["date_kst"]):
             try:
                 local = dt.datetime.fromisoformat(f"{row['date_kst']}T{row['time_kst']}")
-                expected = (local - dt.timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M:%SZ")
-                if row["datetime_utc"] != expected:
-                    problems.append(Problem(f, line, "datetime_utc",
-                                            f"'{row['datetime_utc']}' should be {expected} (date_kst + time_kst - 9 h)"))
             except ValueError:
-                pass  # the schema check reports the bad time
+                continue  # the schema check reports the bad time
+            expected = (local - dt.timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if row["datetime_utc"] != expected:
+                yield Problem(f, line, "datetime_utc",
+                              f"'{row['datetime_utc']}' should be {expected} (date_kst + time_kst - 9 h)")
         elif row["datetime_utc"]:
-            problems.append(Problem(f, line, "datetime_utc", "is set but time_kst is empty"))
-        if row["figures_from"] == "none" and (row["max_apogee_km"] or row["max_range_km"]):
-            problems.append(Problem(f, line, "figures_from", "is 'none' but apogee or range figures are given"))
-        if row["figures_from"] not in ("none", "") and not (row["max_apogee_km"] or row["max_range_km"]):
-            problems.append(Problem(f, line, "figures_from", f"is '{row['figures_from']}' but no apogee or range is given"))
+            yield Problem(f, line, "datetime_utc", "is set but time_kst is empty")
+
+
+@rule("missile_launches")
+def launches_figures_and_landing(t: Tables) -> Iterator[Problem]:
+    """figures_from agrees with the figures; landing points come as place, distance and bearing."""
+    f = "missile_launches.csv"
+    for line, row in t.rows("missile_launches"):
+        if row["figures_from"] == "none" and (row["max_apogee_km"] or row["max_range_km"] or row["flight_time_min"]):
+            yield Problem(f, line, "figures_from", "is 'none' but apogee, range or flight-time figures are given")
+        if row["figures_from"] not in ("none", "") and not (row["max_apogee_km"] or row["max_range_km"]
+                                                             or row["flight_time_min"]):
+            yield Problem(f, line, "figures_from", f"is '{row['figures_from']}' but no apogee, range or flight time is given")
         if row["japan_eez"] == "overflew" and row["overflew_japan"] != "true":
-            problems.append(Problem(f, line, "overflew_japan", "japan_eez is 'overflew' so overflew_japan must be true"))
+            yield Problem(f, line, "overflew_japan", "japan_eez is 'overflew' so overflew_japan must be true")
         landing = [row["landing_ref_place_id"], row["landing_offset_km"], row["landing_bearing"]]
         if any(landing) and not all(landing):
-            problems.append(Problem(f, line, "landing_ref_place_id",
-                                    "landing_ref_place_id, landing_offset_km and landing_bearing go together"))
-        if row["ballistic"] == "false" and row["missile_class"] != "cruise":
-            problems.append(Problem(f, line, "ballistic", "only cruise missiles may have ballistic=false"))
+            yield Problem(f, line, "landing_ref_place_id",
+                          "landing_ref_place_id, landing_offset_km and landing_bearing go together")
         if not row["max_range_km"] and not row["notes"]:
-            problems.append(Problem(f, line, "max_range_km", "is empty without a note explaining why"))
+            yield Problem(f, line, "max_range_km", "is empty without a note explaining why")
         if not (row["n_missiles_rok_jcs"] or row["n_missiles_japan_mod"] or row["notes"]):
-            problems.append(Problem(f, line, "n_missiles_rok_jcs", "no missile count and no note explaining why"))
+            yield Problem(f, line, "n_missiles_rok_jcs", "no missile count and no note explaining why")
 
-    for line, row in each("missile_types"):
+
+@rule("missile_launches")
+def launches_kind_agrees_with_class(t: Tables) -> Iterator[Problem]:
+    """launch_kind, missile_class and ballistic tell the same story."""
+    f = "missile_launches.csv"
+    for line, row in t.rows("missile_launches"):
+        kind, cls, ballistic = row.get("launch_kind", ""), row["missile_class"], row["ballistic"]
+        if (kind == "cruise") != (cls == "cruise"):
+            yield Problem(f, line, "launch_kind", f"'{kind}' with missile_class '{cls}': cruise goes with cruise")
+        if (kind == "space_launch") != (cls == "SLV"):
+            yield Problem(f, line, "launch_kind", f"'{kind}' with missile_class '{cls}': space_launch goes with SLV")
+        if ballistic == "false" and kind not in ("cruise", "rocket_artillery"):
+            yield Problem(f, line, "ballistic", "only cruise missiles and rocket artillery may have ballistic=false")
+        if ballistic == "true" and kind == "cruise":
+            yield Problem(f, line, "ballistic", "a cruise missile is not ballistic")
+        if row.get("reported_by_japan_mod") == "true" and not row["n_missiles_japan_mod"] and not row["notes"]:
+            yield Problem(f, line, "n_missiles_japan_mod", "Japan MOD reported the event but its count is empty without a note")
+
+
+@rule("missile_types")
+def types_ranges_ordered(t: Tables) -> Iterator[Problem]:
+    """range_low_km <= range_high_km, and an empty range says why."""
+    for line, row in t.rows("missile_types"):
         low, high = _num(row["range_low_km"]), _num(row["range_high_km"])
         if low is not None and high is not None and low > high:
-            problems.append(Problem("missile_types.csv", line, "range_low_km", f"{low} is above range_high_km {high}"))
+            yield Problem("missile_types.csv", line, "range_low_km", f"{low} is above range_high_km {high}")
         if (low is None or high is None) and not row["notes"]:
-            problems.append(Problem("missile_types.csv", line, "range_high_km", "range is empty without a note explaining why"))
+            yield Problem("missile_types.csv", line, "range_high_km", "range is empty without a note explaining why")
 
-    for line, row in each("treaties"):
-        for code in row["parties"].split(";"):
+
+def _known_parties(t: Tables, table: str, column: str) -> Iterator[Problem]:
+    for line, row in t.rows(table):
+        for code in row[column].split(";"):
             if code and code not in KNOWN_PARTIES:
-                problems.append(Problem("treaties.csv", line, "parties", f"'{code}' is not a party code the kit knows"))
+                yield Problem(f"{table}.csv", line, column, f"'{code}' is not a party code the kit knows")
+
+
+@rule("treaties")
+def treaties_parties_and_dates(t: Tables) -> Iterator[Problem]:
+    """Known party codes; a treaty takes effect after signature and ends after that."""
+    yield from _known_parties(t, "treaties", "parties")
+    for line, row in t.rows("treaties"):
         signed, in_force, ended = _date(row["signed"]), _date(row["in_force"]), _date(row["ended"])
         if signed and in_force and in_force < signed:
-            problems.append(Problem("treaties.csv", line, "in_force", f"{in_force} is before signed {signed}"))
+            yield Problem("treaties.csv", line, "in_force", f"{in_force} is before signed {signed}")
         if ended and (in_force or signed) and ended < (in_force or signed):
-            problems.append(Problem("treaties.csv", line, "ended", f"{ended} is before it took effect"))
+            yield Problem("treaties.csv", line, "ended", f"{ended} is before it took effect")
 
-    for line, row in each("unsc_resolutions"):
+
+@rule("unsc_resolutions")
+def resolutions_votes(t: Tables) -> Iterator[Problem]:
+    """Votes add up to the Council's 15 members; a veto names who cast it."""
+    for line, row in t.rows("unsc_resolutions"):
         votes = [_num(row[k]) for k in ("votes_for", "votes_against", "abstentions")]
         if None not in votes and sum(votes) != 15:
-            problems.append(Problem("unsc_resolutions.csv", line, "votes_for",
-                                    f"votes add up to {int(sum(votes))}, not the Council's 15 members"))
+            yield Problem("unsc_resolutions.csv", line, "votes_for",
+                          f"votes add up to {int(sum(votes))}, not the Council's 15 members")
         if (row["outcome"] == "vetoed") != bool(row["vetoed_by"]):
-            problems.append(Problem("unsc_resolutions.csv", line, "vetoed_by", "must be set exactly when outcome is 'vetoed'"))
+            yield Problem("unsc_resolutions.csv", line, "vetoed_by", "must be set exactly when outcome is 'vetoed'")
 
-    for line, row in each("editorial_claims"):
-        words = len(row["quotation"].split())
-        if words > QUOTATION_MAX_WORDS:
-            problems.append(Problem("editorial_claims.csv", line, "quotation",
-                                    f"{words} words; quote at most {QUOTATION_MAX_WORDS}"))
+
+def quotation_problem(quotation: str, language: str) -> str | None:
+    """Why a quotation is too long for fair use in the kit, or None.
+
+    >>> quotation_problem("a b c", "en") is None
+    True
+    >>> quotation_problem("字" * 61, "zh")
+    '61 characters; quote at most 60 in Chinese or Japanese'
+    """
+    if language in ("zh", "ja"):
+        length = len("".join(quotation.split()))
+        if length > QUOTATION_MAX_CHARS_CJK:
+            return f"{length} characters; quote at most {QUOTATION_MAX_CHARS_CJK} in Chinese or Japanese"
+        return None
+    words = len(quotation.split())
+    return f"{words} words; quote at most {QUOTATION_MAX_WORDS}" if words > QUOTATION_MAX_WORDS else None
+
+
+@rule("editorial_claims")
+def claims_short_and_consistent(t: Tables) -> Iterator[Problem]:
+    """Quotations are short; ids match paragraphs; opinions are not 'supported'."""
+    for line, row in t.rows("editorial_claims"):
+        message = quotation_problem(row["quotation"], "en")
+        if message:
+            yield Problem("editorial_claims.csv", line, "quotation", message)
         if row["paragraph"] and not row["claim_id"].startswith(row["paragraph"] + "-"):
-            problems.append(Problem("editorial_claims.csv", line, "claim_id",
-                                    f"'{row['claim_id']}' does not match paragraph {row['paragraph']}"))
+            yield Problem("editorial_claims.csv", line, "claim_id",
+                          f"'{row['claim_id']}' does not match paragraph {row['paragraph']}")
         if row["kind"] in ("opinion", "recommendation") and row["verdict"] in ("supported", "not_supported"):
-            problems.append(Problem("editorial_claims.csv", line, "verdict",
-                                    f"an {row['kind']} cannot be '{row['verdict']}'; use not_checkable or contested"))
+            yield Problem("editorial_claims.csv", line, "verdict",
+                          f"an {row['kind']} cannot be '{row['verdict']}'; use not_checkable or contested")
+
+
+@rule("statements")
+def statements_short_and_translated(t: Tables) -> Iterator[Problem]:
+    """Quotations are short, in their own language, with an English translation when needed."""
+    for line, row in t.rows("statements"):
+        message = quotation_problem(row["quotation"], row["language"])
+        if message:
+            yield Problem("statements.csv", line, "quotation", message)
+        if row["language"] != "en" and not row["translation_en"]:
+            yield Problem("statements.csv", line, "translation_en",
+                          f"the quotation is in '{row['language']}': give an English translation")
+        if row["language"] == "en" and row["translation_en"]:
+            yield Problem("statements.csv", line, "translation_en", "the quotation is already in English")
+
+
+@rule("statements")
+def statements_every_side(t: Tables) -> Iterator[Problem]:
+    """Every topic is heard from at least four voices, and every voice is heard."""
+    rows = list(t.rows("statements"))
+    if not rows:
+        return
+    voices: dict[str, set[str]] = {}
+    for _, row in rows:
+        voices.setdefault(row["topic"], set()).add(row["voice"])
+    for topic, heard in sorted(voices.items()):
+        if len(heard) < MIN_VOICES_PER_TOPIC:
+            first = next(line for line, row in rows if row["topic"] == topic)
+            yield Problem("statements.csv", first, "voice",
+                          f"topic '{topic}' has {len(heard)} voice(s) ({', '.join(sorted(heard))}); "
+                          f"it needs at least {MIN_VOICES_PER_TOPIC}")
+    missing = sorted(set(VOICES) - set().union(*voices.values()))
+    if missing:
+        yield Problem("statements.csv", None, "voice", f"no statement from: {', '.join(missing)}")
+
+
+@rule("nuclear_tests")
+def nuclear_tests_yields_and_responses(t: Tables) -> Iterator[Problem]:
+    """Yield ranges are ordered and attributed; responses are resolutions in the kit."""
+    numbers = t.ids("unsc_resolutions", "number")
+    for line, row in t.rows("nuclear_tests"):
+        low, high = _num(row["yield_low_kt"]), _num(row["yield_high_kt"])
+        if low is not None and high is not None and low > high:
+            yield Problem("nuclear_tests.csv", line, "yield_low_kt", f"{low} is above yield_high_kt {high}")
+        if (low is not None or high is not None) and not row["yield_estimated_by"]:
+            yield Problem("nuclear_tests.csv", line, "yield_estimated_by", "a yield estimate needs who made it")
+        for number in filter(None, row["unsc_response"].split(";")):
+            if numbers and number not in numbers:
+                yield Problem("nuclear_tests.csv", line, "unsc_response",
+                              f"resolution {number} is not in unsc_resolutions.csv")
+
+
+@rule("events")
+def events_dates_and_actors(t: Tables) -> Iterator[Problem]:
+    """An event ends after it starts; its id starts with its date; actors are known."""
+    yield from _known_parties(t, "events", "actors")
+    for line, row in t.rows("events"):
+        start, end = _date(row["date"]), _date(row["end_date"])
+        if start and end and end < start:
+            yield Problem("events.csv", line, "end_date", f"{end} is before date {start}")
+        if row["date"] and not row["event_id"].startswith(row["date"]):
+            yield Problem("events.csv", line, "event_id", f"'{row['event_id']}' does not start with date {row['date']}")
+
+
+@rule("launch_counter_totals")
+def counter_totals_explained_rules(t: Tables) -> Iterator[Problem]:
+    """Each published total states its rule; one figure per year, counter and unit."""
+    for line, row in t.rows("launch_counter_totals"):
+        if not row["rule_as_stated"].strip():
+            yield Problem("launch_counter_totals.csv", line, "rule_as_stated", "say what the counter counted")
+
+
+@rule("crosscheck_cns")
+def crosscheck_days_are_launch_days(t: Tables) -> Iterator[Problem]:
+    """A CNS launch day that the kit has no event for must be explained."""
+    days = t.ids("missile_launches", "date_kst")
+    for line, row in t.rows("crosscheck_cns"):
+        if days and row["date_kst"] not in days and not row["explanation"]:
+            yield Problem("crosscheck_cns.csv", line, "explanation",
+                          f"the kit records no launch on {row['date_kst']}: fix the record or explain the difference")
+
+
+def _domain_problems(folder: Path, readable: set[str], today: dt.date) -> list[Problem]:
+    tables = Tables({name: _read_rows(folder / f"{name}.csv") for name in readable}, today)
+    problems: list[Problem] = []
+    for check in GLOBAL_RULES:
+        problems.extend(_tagged(check, check(tables)))
+    for table, checks in RULES.items():
+        if table not in readable:
+            continue
+        for check in checks:
+            problems.extend(_tagged(check, check(tables)))
     return problems
+
+
+def _tagged(check: Rule, found) -> list[Problem]:
+    """Name the rule and the table on each problem it found."""
+    out = []
+    for p in found:
+        group = p.file[:-4] if p.file.endswith(".csv") else p.group
+        out.append(Problem(p.file, p.line, p.field, p.message, item=p.item, cell=p.cell,
+                           group=group, check=check.__name__))
+    return out
 
 
 # --------------------------------------------------------------------------- entry point
@@ -416,7 +660,18 @@ def validate_datasets(folder: Path | str | None = None, today: dt.date | None = 
             report.rows_checked[name] = 0
 
     report.problems.extend(_schema_problems(folder, descriptor, skip=unreadable))
-    report.problems.extend(_domain_problems(folder, readable, today or dt.date.today()))
-    report.problems.sort(key=lambda p: (p.file, p.line or 0, p.field or ""))
+    # The kit's rules read fields by name: a table whose header does not match its schema
+    # (already reported above) is left out of them rather than half-checked.
+    headers_ok = {r["name"] for r in descriptor["resources"] if r.get("name") in readable
+                  and _header(folder / r["path"]) == [f["name"] for f in r.get("schema", {}).get("fields", [])]}
+    report.problems.extend(_domain_problems(folder, headers_ok, today or dt.date.today()))
+    report.problems = sorted(
+        (p if p.group else replace(p, group=p.file[:-4] if p.file.endswith(".csv") else None) for p in report.problems),
+        key=lambda p: (p.file, p.line or 0, p.field or ""))
     return report
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle), [])
 

@@ -1,28 +1,20 @@
-"""Browser test harness: Debian's Chromium driven by Playwright, with no network.
+"""Browser test harness: Debian's Chromium driven by Playwright, with the network cut.
 
-Maps and notebooks load Leaflet & co. from CDNs and tiles from OpenStreetMap.
-Neither is reachable on CI, and tests must not depend on them anyway, so every
-request is answered locally:
+The kit's maps and pages must work with no network (issue 16), so nothing is faked here:
+every request that does not go to this machine (``file:``, ``data:``, ``blob:``, loopback)
+is aborted and recorded, and Chromium itself resolves every other host name to nothing
+(``--host-resolver-rules``), so a request that slipped past the route still fails. Tests
+assert that the record is empty: a page that asks the internet for anything fails its test.
 
-* CDN scripts and stylesheets -> the same files from the npm packages in
-  ``tests/browser/node_modules`` (``npm ci --prefix tests/browser``);
-* map tiles -> a blank 256 x 256 PNG;
-* anything else from outside this machine -> aborted and recorded, so a test
-  can assert that nothing unexpected was requested.
-
-Fixtures here: ``chromium_context`` (session), ``browser_page`` (a fresh page
-with console errors collected and the offline routes installed) and
-``artifacts_dir`` (``test-artifacts/`` at the repository root, git-ignored).
-Later browser tests (JupyterLab, quizzes, lessons) reuse them.
+Fixtures here: ``chromium_context`` (session), ``browser_page`` (a fresh page with console
+errors and outside requests collected) and ``artifacts_dir`` (``test-artifacts/`` at the
+repository root, git-ignored). The JupyterLab and site tests reuse them.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -31,84 +23,38 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-NODE_MODULES = HERE / "node_modules"
 ARTIFACTS = REPO / "test-artifacts"
 
-#: The flags the kit's browser tests start Chromium with (no GPU, no background traffic).
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+#: The flags the kit's browser tests start Chromium with: no GPU, no background traffic, and
+#: no name resolution for any host but loopback (the network is cut for the page).
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
-
-#: CDN URL prefix -> file or folder in node_modules (longest prefix wins). The
-#: versions are the ones folium writes into its pages.
-CDN_TO_NPM = {
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/": "leaflet/dist/",
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/": "bootstrap/dist/",
-    # cdnjs serves 2.0.2; npm has 2.0.5 of the same plugin (same API, bug fixes).
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/": "leaflet.awesome-markers/dist/",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/": "@fortawesome/fontawesome-free/",
-    # The npm package ships the unminified file only.
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js":
-        "leaflet.fullscreen/Control.FullScreen.js",
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/": "leaflet.fullscreen/",
-}
-
-TILE_HOSTS = ("tile.openstreetmap.org", "basemaps.cartocdn.com", "tile.opentopomap.org", "server.arcgisonline.com")
-
-
-def _blank_png(size: int = 256) -> bytes:
-    """A valid, all-white PNG (a stand-in for map tiles)."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-    raw = b"".join(b"\x00" + b"\xff" * (size * 3) for _ in range(size))
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
-
-
-BLANK_TILE = _blank_png()
 
 
 @dataclass
-class OfflineWeb:
-    """Answers a page's requests from local files; records what it did."""
+class CutNetwork:
+    """Lets a page reach this machine only; records every other request it makes."""
 
-    node_modules: Path = NODE_MODULES
-    served: list[str] = field(default_factory=list)
-    tiles: list[str] = field(default_factory=list)
-    unexpected: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
-    def local_file(self, url: str) -> Path | None:
-        for prefix in sorted(CDN_TO_NPM, key=len, reverse=True):
-            if url.startswith(prefix):
-                target = CDN_TO_NPM[prefix]
-                rest = url[len(prefix):].split("?")[0].split("#")[0]
-                return self.node_modules / (target + rest if target.endswith("/") else target)
-        return None
+    @staticmethod
+    def is_local(url: str) -> bool:
+        parsed = urlparse(url)
+        return parsed.scheme in ("file", "data", "blob", "about", "chrome-error") or parsed.hostname in LOCAL_HOSTS
 
     def handle(self, route) -> None:
         url = route.request.url
-        parsed = urlparse(url)
-        if parsed.scheme in ("file", "data", "blob", "about") or parsed.hostname in ("127.0.0.1", "localhost"):
+        if self.is_local(url):
             route.continue_()
-            return
-        local = self.local_file(url)
-        if local is not None:
-            if local.is_file():
-                self.served.append(url)
-                route.fulfill(path=str(local))
-            else:
-                self.missing.append(url)
-                route.fulfill(status=404, body="not in node_modules")
-            return
-        if parsed.hostname and parsed.hostname.endswith(TILE_HOSTS):
-            self.tiles.append(url)
-            route.fulfill(status=200, body=BLANK_TILE, content_type="image/png")
-            return
-        self.unexpected.append(url)
-        route.abort()
+        else:
+            self.outside.append(url)
+            route.abort("internetdisconnected")
 
 
 def _require(condition: bool, why: str) -> None:
@@ -137,7 +83,6 @@ def chromium_context(tmp_path_factory):
     executable = chromium_executable()
     _require(executable is not None, "Chromium not found: install it with `apt-get install chromium` "
                                      "(or set CHROMIUM=/path/to/chromium)")
-    _require(NODE_MODULES.is_dir(), "tests/browser/node_modules is missing: run `npm ci --prefix tests/browser`")
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -154,19 +99,21 @@ def chromium_context(tmp_path_factory):
 @dataclass
 class BrowserPage:
     page: object
-    web: OfflineWeb
+    web: CutNetwork
     console_errors: list[str]
 
 
 @pytest.fixture()
 def browser_page(chromium_context):
-    """A new page whose outside requests are answered locally and whose console errors are collected."""
+    """A new page with the network cut: outside requests and console errors are collected."""
     page = chromium_context.new_page()
-    web = OfflineWeb()
+    web = CutNetwork()
     errors: list[str] = []
     page.route("**/*", web.handle)
     page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.on("requestfailed", lambda req: web.failed.append(f"{req.url} ({req.failure})")
+            if not web.is_local(req.url) else None)
     try:
         yield BrowserPage(page, web, errors)
     finally:
@@ -312,3 +259,75 @@ def jupyter_lab(tmp_path_factory):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# --------------------------------------------------------------------------- land on a map
+
+#: Fill colours of the bundled basemap (maps.BASEMAP_STYLE), as RGB.
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def basemap_colours_at(frame, points: list[tuple[float, float]], name: str) -> list[str]:
+    """What the basemap shows at each (lat, lon) of the first Leaflet map in ``frame``: 'land', 'sea' or 'other'.
+
+    The data layers are hidden for the picture (they may lie over the point), then shown again;
+    the picture is saved as test-artifacts/<name>.png. ``frame`` is a page or a frame.
+    """
+    import io
+
+    from PIL import Image
+
+    from eastasia_security.maps import BASEMAP_STYLE
+
+    container = frame.locator(".leaflet-container").first
+    xy = frame.evaluate(
+        """(points) => {
+            const el = document.querySelector('.leaflet-container');
+            const map = window[el.id];
+            return points.map(p => { const c = map.latLngToContainerPoint(p); return [c.x, c.y]; });
+        }""", [list(p) for p in points])
+    frame.evaluate("""() => document.querySelectorAll('.leaflet-overlay-pane, .leaflet-marker-pane, .leaflet-shadow-pane')
+                      .forEach(e => e.style.visibility = 'hidden')""")
+    try:
+        png = container.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    finally:
+        frame.evaluate("""() => document.querySelectorAll('.leaflet-overlay-pane, .leaflet-marker-pane, .leaflet-shadow-pane')
+                          .forEach(e => e.style.visibility = '')""")
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    scale = image.width / container.bounding_box()["width"]
+    land, sea = _rgb(BASEMAP_STYLE["land"]), _rgb(BASEMAP_STYLE["sea"])
+
+    def close(a, b):
+        return all(abs(x - y) <= 6 for x, y in zip(a, b))
+
+    found = []
+    for x, y in xy:
+        pixel = image.getpixel((int(x * scale), int(y * scale)))
+        found.append("land" if close(pixel, land) else "sea" if close(pixel, sea) else f"other {pixel}")
+    return found
+
+
+# --------------------------------------------------------------------------- the course site
+
+SITE = REPO / "site" / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def course_site():
+    """The built course site (``bash kit.sh site``) served on loopback; yields its base URL."""
+    import functools
+    import http.server
+    import threading
+
+    _require((SITE / "index.html").is_file(), "the course site is not built: run `bash kit.sh site` first")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import basemap_colours_at
 from kit_testing import REPO
 
 
@@ -20,12 +21,17 @@ def test_lesson_runs_in_jupyterlab_with_maps_and_quiz(lesson, jupyter_lab, brows
         frame = maps.nth(i).frame_locator("iframe")
         frame.locator(".leaflet-container").wait_for(state="visible", timeout=60_000)
         assert frame.locator(".leaflet-overlay-pane path").count() > 0, "the map's layers are drawn"
+        assert frame.locator("path.kit-basemap-land").count() > 0, "the bundled basemap is drawn"
         assert "Map description." in maps.nth(i).locator(".kit-map-description").inner_text()
     quiz_box = page.locator(".kit-quiz").first
     quiz_box.wait_for(state="visible", timeout=60_000)
     assert "Score: 0 of" in quiz_box.locator(".kit-quiz-score").inner_text()
 
     maps.first.scroll_into_view_if_needed()
+    first_map = maps.first.locator("iframe").element_handle().content_frame()
+    # Korea north and south of the DMZ is land; the Sea of Japan (East Sea) is sea.
+    assert basemap_colours_at(first_map, [(39.6, 126.5), (36.0, 128.0), (38.5, 131.0)],
+                              f"lesson_{lesson[:2]}_first_map_basemap") == ["land", "land", "sea"]
     page.screenshot(path=str(artifacts_dir / f"lesson_{lesson[:2]}_in_jupyterlab.png"))
-    assert browser_page.web.unexpected == [], "requests outside the CDN/tile lists"
-    assert browser_page.web.missing == []
+    assert browser_page.web.outside == [], "the notebook's maps asked the network for files"
+    assert browser_page.web.failed == []
