@@ -24,8 +24,10 @@ SUSPICIOUS = [
     (re.compile(r"\bsys\.modules\b"), Code.TAMPERING, "edits sys.modules"),
     (re.compile(r"^\s*(AssertionError|len|sorted|int|float|isinstance)\s*=", re.M), Code.TAMPERING, "redefines a builtin"),
     (re.compile(r"gradebook|nbgrader_config|\b(source|release|autograded|submitted|feedback)/|['\"](source|release)['\"]"
-                r"|/home\b|/root\b|\.ipynb['\"]|events\.register|input_transformers|ast_transformers"),
-     Code.LEAK_ATTEMPT, "reaches for the course's files or the cells the grader runs"),
+                r"|/home\b|/root\b|\.ipynb['\"]"),
+     Code.LEAK_ATTEMPT, "reaches for the course's files"),
+    (re.compile(r"events\.register|input_transformers|ast_transformers|\b(pre|post)_run_cell\b"),
+     Code.TAMPERING, "hooks the cells the grader runs (it could read or rewrite the tests)"),
     (re.compile(r"\bos\.(kill|killpg|fork|forkpty|setsid|getppid|setpgid)\b|start_new_session|\bnohup\b|\bdaemon\b"
                 r"|\bsignal\.SIG(KILL|TERM|STOP)\b|\brmtree\b|\bos\.(remove|unlink|truncate)\b"),
      Code.GRADER_ATTACK, "signals, forks, detaches or deletes files"),
