@@ -9,7 +9,9 @@ from eastasia_security import data
 
 def _open(page, url):
     page.goto(url)
-    page.wait_for_load_state("networkidle")
+    # A lesson page carries several maps of about 0.5 MB each; on a loaded 2-core machine parsing
+    # them can take longer than Playwright's default 30 s, which is not what these tests measure.
+    page.wait_for_load_state("networkidle", timeout=120_000)
 
 
 def _clean(browser_page):
