@@ -32,7 +32,7 @@ def _open(page, path):
     page.goto(path.as_uri())
     page.wait_for_selector(".leaflet-container .leaflet-overlay-pane svg path")
     page.wait_for_selector("path.kit-basemap-land", state="attached")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
 
 
 def test_saved_map_draws_land_markers_rings_and_popups_offline(browser_page, artifacts_dir, tmp_path):

@@ -8,10 +8,12 @@ from eastasia_security import data
 
 
 def _open(page, url):
-    page.goto(url)
     # A lesson page carries several maps of about 0.5 MB each; on a loaded 2-core machine parsing
     # them can take longer than Playwright's default 30 s, which is not what these tests measure.
-    page.wait_for_load_state("networkidle", timeout=120_000)
+    # Wait for the page's load event (its frames and files), then for the elements each test needs;
+    # not for "network idle", which a slow CI machine missed once with every file already served.
+    page.set_default_timeout(120_000)
+    page.goto(url, wait_until="load", timeout=120_000)
 
 
 def _clean(browser_page):
@@ -101,5 +103,7 @@ def test_every_page_of_the_site_loads_with_the_network_cut(course_site, browser_
     assert len(pages) >= 15
     for name in pages:
         _open(page, f"{course_site}/{name}")
+        # index.html redirects to site/index.html; the wait follows it.
+        page.locator("main, article").first.wait_for(state="attached", timeout=30_000)
         assert page.locator("main, article").count() >= 1, name
     _clean(browser_page)
