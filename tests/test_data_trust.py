@@ -97,6 +97,14 @@ def test_a_wikipedia_page_must_be_kind_reference(datasets_copy):
     assert any(p.line == line and p.field == "kind" and "reference" in p.message for p in problems), problems
 
 
+def test_two_ids_for_one_page_are_named(datasets_copy):
+    first, second = rows(datasets_copy, "sources.csv")[:2]
+    line = set_cell(datasets_copy, "sources.csv", "source_id", second["source_id"], "url", first["url"])
+    problems = validate_datasets(datasets_copy).problems_in("sources.csv")
+    assert any(p.line == line and p.field == "url" and f"already source '{first['source_id']}'" in p.message
+               for p in problems), problems
+
+
 def test_a_foreign_language_title_needs_its_translation(datasets_copy):
     row = next(r for r in rows(datasets_copy, "sources.csv") if r["language"] == "ko")
     line = set_cell(datasets_copy, "sources.csv", "source_id", row["source_id"], "notes", "")

@@ -348,6 +348,18 @@ def sources_titles_translated(t: Tables) -> Iterator[Problem]:
                           f"the source is in '{row['language']}': give the title in English as 'Title (en): ...'")
 
 
+@rule("sources")
+def sources_one_row_per_page(t: Tables) -> Iterator[Problem]:
+    """A page is one source: two ids for the same URL split its citations and inflate the counts."""
+    first: dict[str, tuple[int, str]] = {}
+    for line, row in t.rows("sources"):
+        url = row["url"].strip()
+        if url and url in first:
+            yield Problem("sources.csv", line, "url",
+                          f"'{url}' is already source '{first[url][1]}' (line {first[url][0]}); cite that id")
+        first.setdefault(url, (line, row["source_id"]))
+
+
 @rule("places")
 def places_inside_country(t: Tables) -> Iterator[Problem]:
     """A place lies in its country's bounding box (catches swapped or mistyped coordinates)."""
