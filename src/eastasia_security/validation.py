@@ -64,7 +64,7 @@ WEAK_HOSTS = (
     "report.az", "suntv.co.jp", "easyjapanese", "foxnews.com",
 )
 REFERENCE_HOSTS = ("wikipedia.org",)
-STATE_MEDIA_HOSTS = ("kcna.kp", "rodong.rep.kp", "xinhuanet.com", "news.cn", "cgtn.com", "globaltimes.cn", "tass.", "ria.ru")
+STATE_MEDIA_HOSTS = ("kcna.kp", "rodong.rep.kp", "kookbang.dema.mil.kr", "ktv.go.kr", "xinhuanet.com", "news.cn", "cgtn.com", "globaltimes.cn", "tass.", "ria.ru")
 
 #: Every voice of the statements table, and how many a topic needs at least.
 VOICES = ("japan_government", "rok_government", "rok_opposition", "rok_civil_society", "us_government",
