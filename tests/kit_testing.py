@@ -32,3 +32,8 @@ def set_cell(folder: Path, file_name: str, key_field: str, key: str, field: str,
         writer.writeheader()
         writer.writerows(rows)
     return line
+
+
+#: A lesson must run top to bottom within this many seconds; the run times of this session.
+LESSON_SECONDS = 60
+TIMES: dict[str, float] = {}

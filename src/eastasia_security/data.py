@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -245,6 +246,26 @@ def cite(source_id: str) -> str:
     date = "" if pd.isna(row["date"]) else f" ({row['date']:%Y-%m-%d})"
     return f"{row['publisher']}{date}. {row['title']}. {row['url']}"
 
+
+
+def reference(source_id: str) -> str:
+    """A source as a Markdown reference for a lesson's reading list: publisher, title (with its
+    English translation when the title is in another language), date and a link.
+
+    >>> reference("yomiuri-editorial-2022").startswith("The Yomiuri Shimbun")
+    True
+    """
+    sources = load("sources").set_index("source_id")
+    if source_id not in sources.index:
+        raise KeyError(f"No source called {source_id!r}")
+    row = sources.loc[source_id]
+    title = str(row["title"])
+    notes = "" if pd.isna(row["notes"]) else str(row["notes"])
+    translated = re.search(r"Title \(en\): (.+?)(?:\.\s+(?=[A-Z(])|\.?$)", notes)
+    if row["language"] != "en" and translated:
+        title += f" [{translated.group(1).strip()}]"
+    date = "" if pd.isna(row["date"]) else f", {row['date']:%Y-%m-%d}"
+    return f"{row['publisher']}, [{title}]({row['url']}){date}."
 
 if os.environ.get("EASTASIA_SECURITY_VALIDATE_ON_IMPORT"):  # pragma: no cover - opt-in for instructors
     validate()
