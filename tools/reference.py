@@ -1,6 +1,6 @@
 """Print the Markdown reference line of each source id, for a lesson's readings and references.
 
-    python tools/reference.py whitehouse-2023-08-18-camp-david-principles mofa-ja-2022-06-28-spain-banquet
+    python tools/reference.py whitehouse-2023-08-18-camp-david-principles mofa-ja-2022-06-28-dinner
 """
 
 import sys
