@@ -19,7 +19,8 @@ import pandas as pd
 
 from . import data
 
-__all__ = ["VOICE_LABELS", "TOPICS", "table", "voices", "show", "Framings"]
+__all__ = ["VOICE_LABELS", "TOPICS", "COUNTRY_NAMES", "table", "voices", "show", "Framings",
+           "press_table", "press", "PressFramings"]
 
 #: How each voice is named in a lesson (the kit's neutral labels).
 VOICE_LABELS = {
@@ -129,3 +130,88 @@ def show(topic: str, voices: list[str] | None = None) -> Framings:
     - US government: Joe Biden (President of the United States), 2022-06-29: ...
     """
     return Framings(topic, table(topic, voices))
+
+
+# --------------------------------------------------------------------------- the press on Madrid
+
+#: Countries of the outlets in `press_framings`, in the order the lesson shows them.
+COUNTRY_NAMES = {"JPN": "Japan", "KOR": "South Korea", "USA": "United States", "CHN": "China",
+                 "PRK": "North Korea", "RUS": "Russia"}
+
+
+def press_table(countries: list[str] | None = None) -> pd.DataFrame:
+    """How outlets framed the Madrid meeting (`press_framings`), by country then date, with sources.
+
+    >>> set(press_table()["country"]) >= {"JPN", "KOR", "USA", "CHN", "PRK"}
+    True
+    """
+    rows = data.load("press_framings")
+    if countries is not None:
+        unknown = sorted(set(countries) - set(COUNTRY_NAMES))
+        if unknown:
+            raise ValueError(f"unknown countries {unknown}; use ISO alpha-3: {', '.join(COUNTRY_NAMES)}")
+        rows = rows[rows["country"].isin(countries)]
+    sources = data.load("sources").set_index("source_id")
+    rows = rows.assign(order=rows["country"].map(list(COUNTRY_NAMES).index),
+                       publisher=rows["source_id"].map(sources["publisher"]),
+                       url=rows["source_id"].map(sources["url"]))
+    rows = rows.sort_values(["order", "date"], na_position="last")
+    return rows.drop(columns=["order"]).reset_index(drop=True)
+
+
+class PressFramings:
+    """The side-by-side view of the press: HTML in a notebook, plain text elsewhere."""
+
+    def __init__(self, rows: pd.DataFrame):
+        self.rows = rows
+
+    @property
+    def countries(self) -> list[str]:
+        return list(dict.fromkeys(self.rows["country"]))
+
+    @staticmethod
+    def _date(value) -> str:
+        return "date not shown (see notes)" if pd.isna(value) else value.date().isoformat()
+
+    def _repr_html_(self) -> str:
+        cells = []
+        for _, r in self.rows.iterrows():
+            said = f'<q lang="{html.escape(r["language"])}">{html.escape(r["quotation"])}</q>'
+            if isinstance(r["translation_en"], str) and r["translation_en"]:
+                said += f'<br><span class="kit-translation">English: {html.escape(r["translation_en"])}</span>'
+            orientation = r["orientation"] if isinstance(r["orientation"], str) else ""
+            source = html.escape(str(r["publisher"]))
+            if isinstance(r["url"], str):
+                source = f'<a href="{html.escape(r["url"])}">{source}</a>'
+            cells.append(
+                f"<tr><th scope='row'>{html.escape(r['outlet'])}<br><small>{COUNTRY_NAMES[r['country']]}"
+                f"{', ' + html.escape(orientation) if orientation else ''} ({html.escape(r['outlet_type'])})</small></th>"
+                f"<td>{self._date(r['date'])}</td><td>{said}</td><td>{source}</td></tr>")
+        caption = (f"The press on the Madrid meeting: {len(self.rows)} pieces from {len(self.countries)} countries "
+                   "(dataset: press_framings; orientation as commonly described, see notes)")
+        return (f'<table class="kit-framings kit-press" data-countries="{len(self.countries)}">'
+                f"<caption>{html.escape(caption)}</caption><thead><tr><th scope='col'>outlet</th>"
+                "<th scope='col'>date</th><th scope='col'>what it wrote</th><th scope='col'>page read</th></tr>"
+                "</thead><tbody>" + "".join(cells) + "</tbody></table>")
+
+    def __str__(self) -> str:
+        lines = [f"The press on the Madrid meeting ({len(self.rows)} pieces, {len(self.countries)} countries)"]
+        for _, r in self.rows.iterrows():
+            lines.append(f"- {r['outlet']} ({COUNTRY_NAMES[r['country']]}), {self._date(r['date'])}: \"{r['quotation']}\"")
+            if isinstance(r["translation_en"], str) and r["translation_en"]:
+                lines.append(f"    English: {r['translation_en']}")
+            lines.append(f"    Source: {r['publisher']}, {r['url']}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def press(countries: list[str] | None = None) -> PressFramings:
+    """The press framings of the Madrid meeting side by side (display it in a cell). The frame
+    column (the kit's one-line reading of each piece) is left out: students write their own.
+
+    >>> print(press(["PRK"]))   # doctest: +ELLIPSIS
+    The press on the Madrid meeting (1 pieces, 1 countries)
+    - ...
+    """
+    return PressFramings(press_table(countries))
