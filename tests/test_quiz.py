@@ -10,7 +10,8 @@ import pytest
 from eastasia_security import data, geo, launches, paths, quiz
 from eastasia_security.cli import main
 
-MINIMUM_QUESTIONS = {"alliances": 12, "gsomia": 10, "editorial": 10, "geography": 10, "sanctions": 8, "history": 8}
+MINIMUM_QUESTIONS = {"alliances": 12, "gsomia": 10, "editorial": 10, "geography": 10, "sanctions": 8, "history": 8,
+                     "missile-defence": 8}
 
 
 def test_every_bank_loads_validates_and_is_big_enough():
