@@ -11,7 +11,7 @@ from eastasia_security import data, geo, launches, paths, quiz
 from eastasia_security.cli import main
 
 MINIMUM_QUESTIONS = {"alliances": 12, "gsomia": 10, "editorial": 10, "geography": 10, "sanctions": 8, "history": 8,
-                     "press": 8, "engagement": 8, "simulation": 8}
+                     "press": 8, "engagement": 8, "simulation": 8, "missile-defence": 8}
 
 
 def test_every_bank_loads_validates_and_is_big_enough():
