@@ -334,6 +334,9 @@ def step_course(settings: dict, course_id: str, course: dict, python: Path) -> N
         _copy_source(source, root / "source", instructors)
         changed(f"copied the kit's assignments into {root / 'source'}")
     ensure_file(root / "nbgrader_config.py", course_config(settings, course_id, course), 0o644)
+    # The roster beside the gradebook, for the instructors' LMS export (it holds e-mail addresses
+    # and LMS ids: instructors only).
+    ensure_file(root / "roster.csv", Path(course["roster"]).read_text(encoding="utf-8"), 0o640, "root", instructors)
     log = root / ".nbgrader.log"
     if not log.exists():
         log.touch()
