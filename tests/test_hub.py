@@ -302,21 +302,20 @@ roster = roster.csv
 # --------------------------------------------------------------------------- the browser
 
 @pytest.fixture(scope="module")
-def chromium():
+def chromium(tmp_path_factory):
+    """Starts Debian's Chromium with a fresh profile folder for each person who logs in."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM") or "/usr/bin/chromium",
-                                             headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield lambda user: playwright.chromium.launch_persistent_context(
+            user_data_dir=str(tmp_path_factory.mktemp(f"chromium-{user}")),
+            executable_path=os.environ.get("CHROMIUM") or "/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1400, "height": 900})
 
 
-def _browser_login(browser, hub: Hub, user: str):
-    """A fresh browser profile (its own cookies) logged in through the hub's form; returns the page."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
+def _browser_login(chromium, hub: Hub, user: str):
+    """A browser of the user's own (own profile, own cookies) logged in through the hub's form; returns the page."""
+    context = chromium(user)
+    page = context.pages[0] if context.pages else context.new_page()
     page.set_default_timeout(120_000)
     page.goto(f"{hub.url}/hub/login")
     page.fill("input[name=username]", user)

@@ -60,10 +60,16 @@ c.Spawner.environment = {"PATH": f"{PREFIX / 'env' / 'bin'}:/usr/local/bin:/usr/
 c.JupyterHub.cleanup_servers = True
 
 
-def courses_of(username):
+def current_courses():
+    """The courses as hub.json lists them now: read at each start of a server, so that a course
+    added by setup.sh needs no restart of the hub (which would stop everyone's server)."""
+    return json.loads((ETC / "hub.json").read_text(encoding="utf-8"))["courses"]
+
+
+def courses_of(username, courses):
     """(staff courses, student courses) of a user, from the course groups setup.sh keeps."""
     staff, student = [], []
-    for course_id, course in SETTINGS["courses"].items():
+    for course_id, course in courses.items():
         if username in grp.getgrnam(course["graders_group"]).gr_mem:
             staff.append(course_id)
         elif username in grp.getgrnam(course["students_group"]).gr_mem:
@@ -80,13 +86,14 @@ def prepare_server(spawner):
     info = home.lstat()
     if stat.S_ISDIR(info.st_mode) and info.st_uid == user.pw_uid and stat.S_IMODE(info.st_mode) & 0o077:
         os.chmod(home, stat.S_IMODE(info.st_mode) & 0o700)
-    staff, student = courses_of(user.pw_name)
+    courses = current_courses()
+    staff, student = courses_of(user.pw_name, courses)
     # A new dict: the configured one is shared by every spawner.
     env = spawner.environment = dict(spawner.environment)
     env["EAS_HUB_STAFF_COURSES"] = ",".join(staff)
     env["EAS_HUB_STUDENT_COURSES"] = ",".join(student)
     if staff:
-        course = SETTINGS["courses"][staff[0]]
+        course = courses[staff[0]]
         env["EAS_HUB_COURSE_ROOT"] = course["root"]
         # The formgrader needs its course inside the server's root folder: staff servers are
         # rooted at / (file permissions still apply) and open in their home.
