@@ -50,7 +50,8 @@ ASSIGNMENT = "ps1_geography"
 INSTRUCTOR, GRADER = "eas-hub-instructor", "eas-hub-grader"
 STUDENTS = ["eas-hub-student1", "eas-hub-student2", "eas-hub-student3"]
 USERS = [INSTRUCTOR, GRADER, *STUDENTS]
-GROUPS = ["eas-hub-users", f"{COURSE}-instructors", f"{COURSE}-graders", f"{COURSE}-students"]
+GROUPS = ["eas-hub-users"] + [f"{course}-{role}" for course in ("eas-hub-course", "eas-hub-course2")
+                               for role in ("instructors", "graders", "students")]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync"]
 ROSTER = """id,first_name,last_name,email,lms_user_id,sis_user_id,sis_login_id,section
@@ -67,7 +68,12 @@ LOOSENINGS = {
     "course-root": lambda: os.chmod(ROOT, 0o3775),                           # others may list the course
     "inbound": lambda: os.chmod(EXCHANGE / COURSE / "inbound", 0o2777),     # others may list inbound
     "feedback-dir": lambda: os.chmod(EXCHANGE / COURSE / "feedback", 0o2775),
-    "homes": lambda: [os.chmod(pwd.getpwnam(u).pw_dir, 0o755) for u in STUDENTS],
+    # Both layers: setup.sh's chmod and the hub's at each server start.
+    "homes": lambda: ([os.chmod(pwd.getpwnam(u).pw_dir, 0o755) for u in STUDENTS],
+                      (PREFIX / "etc" / "jupyterhub_config.py").open("a").write(
+                          "\n_private = c.Spawner.pre_spawn_hook\n\n\ndef _open_home(spawner):\n"
+                          "    _private(spawner)\n    os.chmod(pwd.getpwnam(spawner.user.name).pw_dir, 0o755)\n\n\n"
+                          "c.Spawner.pre_spawn_hook = _open_home\n")),
     "submission-files": lambda: subprocess.run(["chmod", "-R", "o+rX", str(EXCHANGE / COURSE / "inbound")], check=True),
     "source-for-graders": lambda: subprocess.run(["gpasswd", "-a", GRADER, f"{COURSE}-instructors"],
                                                  check=True, capture_output=True),
@@ -500,6 +506,8 @@ def test_setup_writes_what_the_guide_describes(hub):
     assert set(grp.getgrnam(f"{COURSE}-graders").gr_mem) == {INSTRUCTOR, GRADER}
     assert set(grp.getgrnam(f"{COURSE}-instructors").gr_mem) == {INSTRUCTOR}
     assert set(grp.getgrnam(f"{COURSE}-students").gr_mem) == set(STUDENTS)
+    # useradd made these homes 0755 (Debian's default); setup.sh closed them.
+    assert {u: mode(Path(pwd.getpwnam(u).pw_dir)) for u in USERS} == {u: "0o700" for u in USERS}
     chp = PREFIX / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
     assert chp.exists(), "configurable-http-proxy is installed from npm into the prefix, not globally"
 
@@ -524,7 +532,8 @@ def test_whole_term_through_the_hub(hub, term):
     assert term["formgrader"]["formgrader_in_lab"] and term["formgrader"]["save_status"] == 200
     assert scores[STUDENTS[1]][1] == pytest.approx(WRITTEN_POINTS)
     assert scores[STUDENTS[1]][2] == pytest.approx(7.0 + WRITTEN_POINTS)
-    assert "sandbox" in term["grade_table"].lower() or STUDENTS[0] in term["grade_table"]
+    # Graded in the sandbox (the command refuses otherwise), every submission, with no flag.
+    assert f"{ASSIGNMENT}: 3 submissions, 3 graded, 0 with flags" in term["grade_table"], term["grade_table"]
 
 
 def _fetched_feedback(student: str) -> list[Path]:
@@ -639,14 +648,58 @@ def test_a_student_cannot_reach_another_users_server(hub, term):
     for path in ("lab", "api/contents", f"files/{COURSE}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"):
         reply = other.get(f"{hub.url}/user/{owner}/{path}", timeout=60)
         assert reply.status_code in (403, 404) or "/hub/login" in reply.url, \
-            f"{intruder} reached {owner}'s server at {path}: {reply.status_code} {reply.url}"
+            f"{intruder} was not refused {owner}'s server at {path}: {reply.status_code} {reply.url}"
         assert '"type": "directory"' not in reply.text and "nbformat" not in reply.text
     # Staff servers allow the formgrader's frame; students' keep JupyterHub's frame-ancestors 'none'.
     assert "frame-ancestors 'none'" in session.get(f"{hub.url}/user/{owner}/lab", timeout=30).headers.get(
         "Content-Security-Policy", "")
 
 
+def test_students_servers_have_no_formgrader(hub, term):
+    session = hub.login(STUDENTS[2])
+    hub.wait_for_server(session, STUDENTS[2])
+    assert session.get(f"{hub.url}/user/{STUDENTS[2]}/formgrader", timeout=30).status_code == 404
+
+
 def test_timings_are_within_the_budget(hub, term):
     for what, seconds in hub.timings.items():
         print(f"{what}: {seconds:.1f} s")
     assert sum(hub.timings.values()) < 420, hub.timings
+
+
+# --------------------------------------------------------------------------- a second course
+
+COURSE2 = "eas-hub-course2"
+
+
+def test_adding_a_second_course_changes_only_that_course(hub, term):
+    """The guide's "A second course": a new section in hub.ini, setup.sh again, the new course works."""
+    config = ADMIN / "hub.ini"
+    (ADMIN / "roster2.csv").write_text("\n".join(ROSTER.splitlines()[:2]) + "\n", encoding="utf-8")   # student 1
+    before = {p: p.stat().st_mtime_ns for p in (ROOT / "gradebook.db", ROOT / "nbgrader_config.py")}
+    # The course's grader becomes the new course's instructor.
+    config.write_text(config.read_text(encoding="utf-8") + f"""
+[course {COURSE2}]
+instructors = {GRADER}
+roster = roster2.csv
+""", encoding="utf-8")
+    out, seconds = _setup(config)
+    hub.timings["setup.sh, second course"] = seconds
+    changes = [line for line in out.splitlines() if line.startswith("changed:")]
+    assert changes, out
+    unrelated = [line for line in changes if COURSE2 not in line and "hub.json" not in line]
+    assert unrelated == [], f"adding a course changed other things: {unrelated}"
+    assert {p: p.stat().st_mtime_ns for p in before} == before, "the first course's files were rewritten"
+    again, _ = _setup(config)
+    assert again.strip().endswith("setup: nothing to change"), again
+    root2 = COURSES / COURSE2
+    nbgrader(GRADER, "generate_assignment", "ps2_missile_data", cwd=root2)
+    nbgrader(GRADER, "release_assignment", "ps2_missile_data", cwd=root2)
+    nbgrader(STUDENTS[0], "fetch_assignment", "ps2_missile_data", "--course", COURSE2)
+    home = Path(pwd.getpwnam(STUDENTS[0]).pw_dir)
+    assert (home / COURSE2 / "ps2_missile_data" / "ps2_missile_data.ipynb").is_file()
+    assert (home / COURSE / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file(), "the first course's work is where it was"
+    # Instructor of the new course, still only a grader of the first: its source stays closed to them.
+    assert not can(GRADER, "write", ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    # Students of one course do not see the other's folder.
+    assert not can(STUDENTS[1], "list", root2)
