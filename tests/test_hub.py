@@ -183,12 +183,10 @@ def _remove_everything() -> None:
 @dataclass
 class Hub:
     url: str
-    api_port: int
     passwords: dict[str, str]
     log: Path
     timings: dict[str, float] = field(default_factory=dict)
     setup_runs: list[str] = field(default_factory=list)
-    facts: dict = field(default_factory=dict)
 
     def login(self, user: str):
         """A requests session logged in through the hub's PAM login form."""
@@ -285,7 +283,7 @@ roster = roster.csv
     except BaseException:
         _remove_everything()
         raise
-    hub = Hub(f"http://127.0.0.1:{port}", hub_port, passwords, log,
+    hub = Hub(f"http://127.0.0.1:{port}", passwords, log,
               timings={"setup.sh, first run": first_s, "setup.sh, second run": second_s},
               setup_runs=[first, second])
     try:
