@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["data", "geo", "maps", "offline", "explore", "launches", "quiz", "factcheck", "framings", "grading", "course",
-           "autograde", "autograde.flags", "autograde.report", "autograde.sandbox"]
+           "autograde", "autograde.flags", "autograde.report", "autograde.sandbox", "lms", "exchange"]
 
 
 @pytest.mark.parametrize("name", MODULES)

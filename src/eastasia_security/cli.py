@@ -1,4 +1,4 @@
-"""Command line: ``eastasia-security validate | reconcile | list | cite | grade | feedback``.
+"""Command line: ``eastasia-security validate | reconcile | list | cite | grade | feedback | export-grades``.
 
 A thin layer over the functions the notebooks call.
 """
@@ -120,6 +120,30 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_export_grades(args: argparse.Namespace) -> int:
+    """The gradebook's totals as a Canvas or Moodle import file, students matched through the roster."""
+    from . import autograde, lms
+
+    canvas_ids = {}
+    for pair in args.canvas_assignment or []:
+        name, _, number = pair.partition("=")
+        if not name or not number.isdigit():
+            print(f"--canvas-assignment {pair!r}: expected NBGRADER_NAME=CANVAS_ID, e.g. ps1_geography=4711",
+                  file=sys.stderr)
+            return 2
+        canvas_ids[name] = number
+    try:
+        course = _course_folder(args)
+        output = Path(args.output or f"grades-{args.format}.csv")
+        count = lms.export_grades(course, args.roster, args.format, output, identifier=args.moodle_identifier,
+                                  canvas_ids=canvas_ids)
+    except (autograde.NotACourse, lms.RosterError, FileNotFoundError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{count} students written to {output} ({args.format} gradebook import)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eastasia-security", description="East Asian Security Course Kit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -151,6 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--course", help="nbgrader course folder (default: the current folder)")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.set_defaults(func=_cmd_feedback)
+    p = sub.add_parser("export-grades", help="write the gradebook's grades as a Canvas or Moodle gradebook import CSV")
+    p.add_argument("--format", required=True, choices=["canvas", "moodle"])
+    p.add_argument("--roster", required=True,
+                   help="CSV with id,first_name,last_name and the LMS ids (email, lms_user_id, sis_user_id, "
+                        "sis_login_id, section)")
+    p.add_argument("--course", help="nbgrader course folder (default: the current folder)")
+    p.add_argument("--output", help="CSV to write (default: grades-FORMAT.csv here)")
+    p.add_argument("--moodle-identifier", choices=["email", "idnumber"], default="email",
+                   help="the user field Moodle matches students by (default: email)")
+    p.add_argument("--canvas-assignment", action="append", metavar="NAME=CANVAS_ID",
+                   help="update the existing Canvas assignment CANVAS_ID with assignment NAME (repeatable); "
+                        "without it Canvas creates a new assignment column")
+    p.set_defaults(func=_cmd_export_grades)
     p = sub.add_parser("list", help="list the datasets")
     p.set_defaults(func=_cmd_list)
     p = sub.add_parser("cite", help="print the citation of a source_id")

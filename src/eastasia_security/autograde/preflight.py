@@ -37,6 +37,11 @@ SUSPICIOUS = [
 ]
 
 
+#: Files nbgrader's exchange puts beside every submission (``nbgrader submit``/``collect``): its
+#: bookkeeping, not the student's work (the secret names the student's released feedback).
+NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
+
+
 def _cells(nb: dict) -> list[dict]:
     return nb.get("cells", []) if isinstance(nb, dict) else []
 
@@ -63,7 +68,7 @@ def preflight(course: Path, assignment: str, student: str) -> tuple[bool, list[F
     flags: list[Flag] = []
     present = sorted(p.name for p in folder.glob("*.ipynb")) if folder.is_dir() else []
     others = [p.name for p in folder.iterdir() if p.is_file() and not p.name.endswith(".ipynb")
-              and p.name != "timestamp.txt"] if folder.is_dir() else []
+              and p.name not in NBGRADER_FILES] if folder.is_dir() else []
     if others:
         flags.append(Flag(Code.EXTRA_FILES, f"extra files: {', '.join(sorted(others))}"))
     if not present:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .errors import NotACourse, SandboxUnavailable
 from .flags import NOT_GRADED, Code, Flag
-from .preflight import preflight
+from .preflight import NBGRADER_FILES, preflight
 from .report import GradingResults, StudentResult
 
 __all__ = ["grade", "check_gradebook", "nbgrader_api", "is_course", "course_id"]
@@ -132,7 +132,7 @@ def _student_files(course: Path, assignment: str, student: str) -> list[Path]:
     for folder in (course / "release" / assignment, course / "submitted" / student / assignment):
         if folder.is_dir():
             files += [p for p in sorted(folder.iterdir()) if not p.name.endswith((".ipynb", ".as-submitted"))
-                      and p.name != "timestamp.txt"]
+                      and p.name not in NBGRADER_FILES]
     by_name = {p.name: p for p in files}  # the student's copy wins over the release's
     return list(by_name.values())
 
