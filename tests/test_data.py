@@ -15,7 +15,7 @@ def test_list_datasets_names_every_table():
     assert data.list_datasets() == [
         "sources", "places", "lines", "missile_types", "missile_launches", "treaties",
         "gsomia_timeline", "summits", "unsc_resolutions", "editorial_claims", "nuclear_tests", "events",
-        "statements", "launch_counter_totals", "crosscheck_cns",
+        "statements", "press_framings", "launch_counter_totals", "crosscheck_cns",
     ]
 
 

@@ -119,7 +119,7 @@ def test_every_topic_is_heard_from_at_least_four_voices_and_every_voice_is_heard
     statements = data.load("statements")
     per_topic = statements.groupby("topic")["voice"].nunique()
     assert set(per_topic.index) == {"madrid_meeting", "trilateral_cooperation", "gsomia", "missile_tests",
-                                    "sanctions_china", "history_disputes"}
+                                    "sanctions_china", "history_disputes", "engagement"}
     assert (per_topic >= 4).all(), per_topic.to_dict()
     assert set(statements["voice"]) >= set(VOICES) - set(), set(VOICES) - set(statements["voice"])
 
@@ -152,6 +152,38 @@ def test_a_chinese_quotation_is_limited_in_characters(datasets_copy):
     line = set_cell(datasets_copy, "statements.csv", "statement_id", row["statement_id"], "quotation", "制裁" * 31)
     problems = validate_datasets(datasets_copy).problems_in("statements.csv")
     assert any(p.line == line and "62 characters" in p.message for p in problems), problems
+
+
+def test_the_press_on_madrid_comes_from_five_countries_in_their_own_languages():
+    press = data.load("press_framings")
+    assert set(press["country"]) >= {"JPN", "KOR", "USA", "CHN", "PRK"}
+    korean = press[press["country"] == "KOR"]
+    assert {"conservative", "progressive"} <= set(korean["orientation"].dropna())
+    assert set(press["language"]) >= {"ja", "ko", "en"}
+
+
+@pytest.mark.parametrize("field,value,words", [
+    ("quotation", " ".join(["낱말"] * 26), "26 words; quote at most 25"),
+    ("translation_en", "", "give an English translation"),
+    ("country", "FRA", "'FRA' is not allowed"),
+])
+def test_a_bad_press_framing_is_named(datasets_copy, capsys, field, value, words):
+    row = next(r for r in rows(datasets_copy, "press_framings.csv") if r["language"] == "ko")
+    line = set_cell(datasets_copy, "press_framings.csv", "framing_id", row["framing_id"], field, value)
+    assert main(["validate", "--datasets", str(datasets_copy), "--skip-course"]) == 1
+    out = capsys.readouterr().out
+    assert f"press_framings.csv, row {line - 1} (line {line}), field '{field}'" in out and words in out, out
+
+
+def test_press_from_four_countries_is_too_narrow(datasets_copy):
+    path = datasets_copy / "press_framings.csv"
+    table = [r for r in rows(datasets_copy, "press_framings.csv") if r["country"] != "PRK"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(table[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+    problems = validate_datasets(datasets_copy).problems_in("press_framings.csv")
+    assert any("outlets from 4 countries" in p.message for p in problems), problems
 
 
 def test_a_topic_left_with_three_voices_fails(datasets_copy):

@@ -64,12 +64,14 @@ WEAK_HOSTS = (
     "report.az", "suntv.co.jp", "easyjapanese", "foxnews.com",
 )
 REFERENCE_HOSTS = ("wikipedia.org",)
-STATE_MEDIA_HOSTS = ("kcna.kp", "rodong.rep.kp", "xinhuanet.com", "news.cn", "cgtn.com", "globaltimes.cn", "tass.", "ria.ru")
+STATE_MEDIA_HOSTS = ("kcna.kp", "rodong.rep.kp", "kookbang.dema.mil.kr", "ktv.go.kr", "xinhuanet.com", "news.cn", "cgtn.com", "globaltimes.cn", "tass.", "ria.ru")
 
 #: Every voice of the statements table, and how many a topic needs at least.
 VOICES = ("japan_government", "rok_government", "rok_opposition", "rok_civil_society", "us_government",
           "prc_government", "dprk", "russia_government")
 MIN_VOICES_PER_TOPIC = 4
+#: The press framings of the Madrid meeting come from at least this many countries.
+MIN_PRESS_COUNTRIES = 5
 
 
 class Report(_BaseReport):
@@ -564,6 +566,26 @@ def statements_every_side(t: Tables) -> Iterator[Problem]:
     missing = sorted(set(VOICES) - set().union(*voices.values()))
     if missing:
         yield Problem("statements.csv", None, "voice", f"no statement from: {', '.join(missing)}")
+
+
+@rule("press_framings")
+def press_framings_short_translated_and_from_five_countries(t: Tables) -> Iterator[Problem]:
+    """Press quotations are short and translated, and the outlets come from at least five countries."""
+    countries: set[str] = set()
+    for line, row in t.rows("press_framings"):
+        countries.add(row["country"])
+        message = quotation_problem(row["quotation"], row["language"])
+        if message:
+            yield Problem("press_framings.csv", line, "quotation", message)
+        if row["language"] != "en" and not row["translation_en"]:
+            yield Problem("press_framings.csv", line, "translation_en",
+                          f"the quotation is in '{row['language']}': give an English translation")
+        if not row["headline"] and not row["notes"]:
+            yield Problem("press_framings.csv", line, "notes", "the headline is empty: say why in notes")
+    if t.tables.get("press_framings") and len(countries) < MIN_PRESS_COUNTRIES:
+        yield Problem("press_framings.csv", None, "country",
+                      f"outlets from {len(countries)} countries ({', '.join(sorted(countries))}); "
+                      f"the lesson needs at least {MIN_PRESS_COUNTRIES}")
 
 
 @rule("nuclear_tests")
