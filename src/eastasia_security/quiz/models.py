@@ -251,11 +251,13 @@ class Numeric(_NumberAnswer):
 
 
 #: What a data question may compute: name -> (function of the datasets, the parameters it takes).
-def _launch_count(start: str, end: str, include_cruise: bool = False, include_space: bool = False) -> float:
+def _launch_count(start: str, end: str, unit: str = "events", include_cruise: bool = False,
+                  include_space_launches: bool = False, include_rocket_artillery: bool = False) -> float:
     from .. import data, launches
 
-    return float(launches.count(data.load("missile_launches"), start, end,
-                                include_cruise=include_cruise, include_space=include_space))
+    return float(launches.count(data.load("missile_launches"), start, end, unit=unit, include_cruise=include_cruise,
+                                include_space_launches=include_space_launches,
+                                include_rocket_artillery=include_rocket_artillery))
 
 
 def _distance_km(a: str, b: str) -> float:
