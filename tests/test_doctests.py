@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["data", "geo", "maps", "offline", "explore", "launches", "quiz", "factcheck", "framings", "grading", "course",
+MODULES = ["data", "geo", "maps", "offline", "explore", "launches", "quiz", "quiz.models", "quiz.widgets", "factcheck", "framings", "grading", "course",
            "autograde", "autograde.flags", "autograde.report", "autograde.sandbox"]
 
 
