@@ -7,8 +7,9 @@ import importlib
 
 import pytest
 
-MODULES = ["data", "geo", "maps", "offline", "explore", "launches", "quiz", "factcheck", "framings", "grading", "course",
-           "autograde", "autograde.flags", "autograde.report", "autograde.sandbox", "lms", "exchange"]
+MODULES = ["data", "geo", "maps", "offline", "explore", "launches", "quiz", "quiz.models", "quiz.widgets", "factcheck",
+           "framings", "grading", "course", "autograde", "autograde.flags", "autograde.report", "autograde.sandbox",
+           "lms", "exchange"]
 
 
 @pytest.mark.parametrize("name", MODULES)

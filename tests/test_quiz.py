@@ -135,9 +135,16 @@ def test_widgets_check_retry_and_keep_a_running_score():
     single.input.value = "a"
     single.check_button.click()
     assert "Not quite." in single.feedback.value and "called off at the last minute" in single.feedback.value
-    assert "Explanation." in single.explanation.value and not single.retry_button.disabled
+    # The explanation gives the answer away: not after one wrong answer...
+    assert single.explanation.value == "" and not single.retry_button.disabled
+    assert "1 more wrong one" in single.feedback.value
     single.retry_button.click()
     assert single.input.value is None and single.feedback.value == ""
+    single.input.value = "c"
+    single.check_button.click()
+    # ...but after the second.
+    assert "Not quite." in single.feedback.value and "Explanation." in single.explanation.value
+    single.retry_button.click()
     single.input.value = "b"
     single.check_button.click()
     assert "Correct." in single.feedback.value and single.check_button.disabled
@@ -162,6 +169,8 @@ def test_widgets_check_retry_and_keep_a_running_score():
     true_false.check_button.click()
     assert "Not quite." in true_false.feedback.value
     assert "Score: 4 of 5 correct (3 at the first attempt); 5 attempted." in w.score.value
+    assert true_false.explanation.value == ""
+    assert "Explanation." in multiple.explanation.value, "a right answer opens the explanation at once"
 
 
 def test_text_fallback_lists_questions_without_answers():

@@ -18,12 +18,21 @@ def test_quiz_answers_get_feedback_and_score_in_jupyterlab(jupyter_lab, browser_
     assert "Explanation" not in quiz_box.inner_text()
 
     first = page.locator(".kit-quiz-question").nth(0)
+    # Wrong once: feedback on that option, but the explanation (which gives the answer away) waits.
     first.get_by_text("29 December 2014", exact=True).click()
     first.get_by_role("button", name="Check").click()
     feedback = first.locator(".kit-quiz-feedback")
     feedback.wait_for(state="visible")
     assert "Not quite." in feedback.inner_text()
     assert "Trilateral Information Sharing Arrangement" in feedback.inner_text()
+    assert "Explanation." not in first.inner_text()
+
+    # Wrong twice: now the explanation opens.
+    first.get_by_role("button", name="Retry").click()
+    first.get_by_text("29 June 2012", exact=True).click()
+    first.get_by_role("button", name="Check").click()
+    first.locator(".kit-quiz-feedback", has_text="called off at the last minute").wait_for()
+    first.locator(".kit-quiz-explanation").wait_for(state="visible")
     assert "Explanation." in first.inner_text()
 
     first.get_by_role("button", name="Retry").click()
