@@ -1,4 +1,4 @@
-"""Lessons 00 and 03 run in a real JupyterLab 4 and real Chromium: no errors, maps drawn, quizzes shown."""
+"""Lessons run in a real JupyterLab 4 and real Chromium: no errors, maps drawn, framings and quizzes shown."""
 
 from __future__ import annotations
 
@@ -35,3 +35,27 @@ def test_lesson_runs_in_jupyterlab_with_maps_and_quiz(lesson, jupyter_lab, brows
     page.screenshot(path=str(artifacts_dir / f"lesson_{lesson[:2]}_in_jupyterlab.png"))
     assert browser_page.web.outside == [], "the notebook's maps asked the network for files"
     assert browser_page.web.failed == []
+
+
+@pytest.mark.parametrize("lesson", ["10_other_editorials.ipynb", "11_engagement_and_deterrence.ipynb",
+                                    "12_simulation.ipynb"])
+def test_new_lessons_run_in_jupyterlab_with_framings_quiz_and_maps(lesson, jupyter_lab, browser_page, artifacts_dir):
+    """The lessons added with the course's second half (press framings, engagement, the simulation)."""
+    jupyter_lab.copy_notebook(REPO / "notebooks" / lesson)
+    page = browser_page.page
+    jupyter_lab.open_and_run_all(page, lesson, timeout_ms=180_000)
+
+    assert jupyter_lab.error_outputs(page) == []
+    framings = page.locator(".jp-OutputArea-output table.kit-framings")
+    assert framings.count() >= 1, "the framings are drawn from the statements (and press) data"
+    assert int(framings.first.get_attribute("data-voices") or framings.first.get_attribute("data-countries")) >= 5
+    quiz_box = page.locator(".kit-quiz").first
+    quiz_box.wait_for(state="visible", timeout=60_000)
+    assert "Score: 0 of" in quiz_box.locator(".kit-quiz-score").inner_text()
+    maps = page.locator(".jp-OutputArea-output .kit-map")
+    for i in range(maps.count()):
+        frame = maps.nth(i).frame_locator("iframe")
+        frame.locator(".leaflet-container").wait_for(state="visible", timeout=60_000)
+        assert frame.locator("path.kit-basemap-land").count() > 0, "the bundled basemap is drawn"
+    page.screenshot(path=str(artifacts_dir / f"lesson_{lesson[:2]}_in_jupyterlab.png"))
+    assert browser_page.web.outside == [], "the notebook asked the network for files"
