@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from kit_testing import REPO
+from kit_testing import REPO, require
 
 pytestmark = pytest.mark.slow
 
@@ -84,13 +84,6 @@ LOOSENINGS = {
 }
 
 
-def _require(condition: bool, why: str) -> None:
-    """Fail on CI (it must run everything), skip on a machine without what the test needs."""
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(why)
-    pytest.skip(why)
 
 
 def _missing() -> str | None:
@@ -243,7 +236,7 @@ def _setup(config: Path) -> tuple[str, float]:
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     """Users, setup.sh twice, and the hub running on loopback; everything removed afterwards."""
-    _require(_missing() is None, _missing() or "")
+    require(_missing() is None, _missing() or "")
     _remove_everything()   # what an interrupted earlier run may have left
     passwords = {user: secrets.token_urlsafe(12) for user in USERS}
     try:

@@ -233,19 +233,22 @@ def sources_for(rows: pd.DataFrame | str) -> pd.DataFrame:
     return sources.loc[[s for s in wanted if s in sources.index]].reset_index()
 
 
+def _source(source_id: str) -> pd.Series:
+    sources = load("sources").set_index("source_id")
+    if source_id not in sources.index:
+        raise KeyError(f"No source called {source_id!r}")
+    return sources.loc[source_id]
+
+
 def cite(source_id: str) -> str:
     """A one-line citation for a source.
 
     >>> cite("yomiuri-editorial-2022").startswith("The Yomiuri Shimbun")
     True
     """
-    sources = load("sources").set_index("source_id")
-    if source_id not in sources.index:
-        raise KeyError(f"No source called {source_id!r}")
-    row = sources.loc[source_id]
+    row = _source(source_id)
     date = "" if pd.isna(row["date"]) else f" ({row['date']:%Y-%m-%d})"
     return f"{row['publisher']}{date}. {row['title']}. {row['url']}"
-
 
 
 def reference(source_id: str) -> str:
@@ -255,10 +258,7 @@ def reference(source_id: str) -> str:
     >>> reference("yomiuri-editorial-2022").startswith("The Yomiuri Shimbun")
     True
     """
-    sources = load("sources").set_index("source_id")
-    if source_id not in sources.index:
-        raise KeyError(f"No source called {source_id!r}")
-    row = sources.loc[source_id]
+    row = _source(source_id)
     title = str(row["title"])
     notes = "" if pd.isna(row["notes"]) else str(row["notes"])
     translated = re.search(r"Title \(en\): (.+?)(?:\.\s+(?=[A-Z(])|\.?$)", notes)

@@ -77,6 +77,26 @@ def voices(topic: str) -> list[str]:
     return list(dict.fromkeys(table(topic)["voice"]))
 
 
+def _quoted_html(row) -> str:
+    """The words in their own language (marked so for screen readers), then the translation."""
+    said = f'<q lang="{html.escape(row["language"])}">{html.escape(row["quotation"])}</q>'
+    if isinstance(row["translation_en"], str) and row["translation_en"]:
+        said += f'<br><span class="kit-translation">English: {html.escape(row["translation_en"])}</span>'
+    return said
+
+
+def _source_html(row) -> str:
+    source = html.escape(str(row["publisher"]))
+    return f'<a href="{html.escape(row["url"])}">{source}</a>' if isinstance(row["url"], str) else source
+
+
+def _quoted_text(row, head: str) -> list[str]:
+    lines = [f"- {head}: \"{row['quotation']}\""]
+    if isinstance(row["translation_en"], str) and row["translation_en"]:
+        lines.append(f"    English: {row['translation_en']}")
+    return lines + [f"    Source: {row['publisher']}, {row['url']}"]
+
+
 class Framings:
     """The side-by-side view of one topic: HTML in a notebook, plain text elsewhere."""
 
@@ -91,12 +111,7 @@ class Framings:
     def _repr_html_(self) -> str:
         cells = []
         for _, r in self.rows.iterrows():
-            said = f'<q lang="{html.escape(r["language"])}">{html.escape(r["quotation"])}</q>'
-            if isinstance(r["translation_en"], str) and r["translation_en"]:
-                said += f'<br><span class="kit-translation">English: {html.escape(r["translation_en"])}</span>'
-            source = html.escape(str(r["publisher"]))
-            if isinstance(r["url"], str):
-                source = f'<a href="{html.escape(r["url"])}">{source}</a>'
+            said, source = _quoted_html(r), _source_html(r)
             cells.append(
                 f"<tr><th scope='row'>{html.escape(VOICE_LABELS[r['voice']])}</th>"
                 f"<td>{html.escape(r['speaker'])}<br><small>{html.escape(str(r['speaker_role']))}</small></td>"
@@ -112,11 +127,8 @@ class Framings:
     def __str__(self) -> str:
         lines = [f"Statements on {self.topic.replace('_', ' ')} ({len(self.voices)} voices)"]
         for _, r in self.rows.iterrows():
-            lines.append(f"- {VOICE_LABELS[r['voice']]}: {r['speaker']} ({r['speaker_role']}), "
-                         f"{r['date'].date().isoformat()}: \"{r['quotation']}\"")
-            if isinstance(r["translation_en"], str) and r["translation_en"]:
-                lines.append(f"    English: {r['translation_en']}")
-            lines.append(f"    Source: {r['publisher']}, {r['url']}")
+            lines += _quoted_text(r, f"{VOICE_LABELS[r['voice']]}: {r['speaker']} ({r['speaker_role']}), "
+                                     f"{r['date'].date().isoformat()}")
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -176,13 +188,8 @@ class PressFramings:
     def _repr_html_(self) -> str:
         cells = []
         for _, r in self.rows.iterrows():
-            said = f'<q lang="{html.escape(r["language"])}">{html.escape(r["quotation"])}</q>'
-            if isinstance(r["translation_en"], str) and r["translation_en"]:
-                said += f'<br><span class="kit-translation">English: {html.escape(r["translation_en"])}</span>'
+            said, source = _quoted_html(r), _source_html(r)
             orientation = r["orientation"] if isinstance(r["orientation"], str) else ""
-            source = html.escape(str(r["publisher"]))
-            if isinstance(r["url"], str):
-                source = f'<a href="{html.escape(r["url"])}">{source}</a>'
             cells.append(
                 f"<tr><th scope='row'>{html.escape(r['outlet'])}<br><small>{COUNTRY_NAMES[r['country']]}"
                 f"{', ' + html.escape(orientation) if orientation else ''} ({html.escape(r['outlet_type'])})</small></th>"
@@ -197,10 +204,7 @@ class PressFramings:
     def __str__(self) -> str:
         lines = [f"The press on the Madrid meeting ({len(self.rows)} pieces, {len(self.countries)} countries)"]
         for _, r in self.rows.iterrows():
-            lines.append(f"- {r['outlet']} ({COUNTRY_NAMES[r['country']]}), {self._date(r['date'])}: \"{r['quotation']}\"")
-            if isinstance(r["translation_en"], str) and r["translation_en"]:
-                lines.append(f"    English: {r['translation_en']}")
-            lines.append(f"    Source: {r['publisher']}, {r['url']}")
+            lines += _quoted_text(r, f"{r['outlet']} ({COUNTRY_NAMES[r['country']]}), {self._date(r['date'])}")
         return "\n".join(lines)
 
     __repr__ = __str__

@@ -64,7 +64,8 @@ WEAK_HOSTS = (
     "report.az", "suntv.co.jp", "easyjapanese", "foxnews.com",
 )
 REFERENCE_HOSTS = ("wikipedia.org",)
-STATE_MEDIA_HOSTS = ("kcna.kp", "rodong.rep.kp", "kookbang.dema.mil.kr", "ktv.go.kr", "xinhuanet.com", "news.cn", "cgtn.com", "globaltimes.cn", "tass.", "ria.ru")
+STATE_MEDIA_HOSTS = ("kcna.kp", "rodong.rep.kp", "kookbang.dema.mil.kr", "ktv.go.kr", "xinhuanet.com", "news.cn",
+                     "cgtn.com", "globaltimes.cn", "tass.", "ria.ru")
 
 #: Every voice of the statements table, and how many a topic needs at least.
 VOICES = ("japan_government", "rok_government", "rok_opposition", "rok_civil_society", "us_government",
@@ -534,16 +535,20 @@ def claims_short_and_consistent(t: Tables) -> Iterator[Problem]:
                           f"an {row['kind']} cannot be '{row['verdict']}'; use not_checkable or contested")
 
 
+def _quoted_in_own_language(file: str, line: int, row: dict[str, str]) -> Iterator[Problem]:
+    """A quotation is short, and one not in English comes with a translation."""
+    message = quotation_problem(row["quotation"], row["language"])
+    if message:
+        yield Problem(file, line, "quotation", message)
+    if row["language"] != "en" and not row["translation_en"]:
+        yield Problem(file, line, "translation_en", f"the quotation is in '{row['language']}': give an English translation")
+
+
 @rule("statements")
 def statements_short_and_translated(t: Tables) -> Iterator[Problem]:
     """Quotations are short, in their own language, with an English translation when needed."""
     for line, row in t.rows("statements"):
-        message = quotation_problem(row["quotation"], row["language"])
-        if message:
-            yield Problem("statements.csv", line, "quotation", message)
-        if row["language"] != "en" and not row["translation_en"]:
-            yield Problem("statements.csv", line, "translation_en",
-                          f"the quotation is in '{row['language']}': give an English translation")
+        yield from _quoted_in_own_language("statements.csv", line, row)
         if row["language"] == "en" and row["translation_en"]:
             yield Problem("statements.csv", line, "translation_en", "the quotation is already in English")
 
@@ -574,12 +579,7 @@ def press_framings_short_translated_and_from_five_countries(t: Tables) -> Iterat
     countries: set[str] = set()
     for line, row in t.rows("press_framings"):
         countries.add(row["country"])
-        message = quotation_problem(row["quotation"], row["language"])
-        if message:
-            yield Problem("press_framings.csv", line, "quotation", message)
-        if row["language"] != "en" and not row["translation_en"]:
-            yield Problem("press_framings.csv", line, "translation_en",
-                          f"the quotation is in '{row['language']}': give an English translation")
+        yield from _quoted_in_own_language("press_framings.csv", line, row)
         if not row["headline"] and not row["notes"]:
             yield Problem("press_framings.csv", line, "notes", "the headline is empty: say why in notes")
     if t.tables.get("press_framings") and len(countries) < MIN_PRESS_COUNTRIES:

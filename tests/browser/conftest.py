@@ -21,6 +21,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from kit_testing import require
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 ARTIFACTS = REPO / "test-artifacts"
@@ -57,13 +59,6 @@ class CutNetwork:
             route.abort("internetdisconnected")
 
 
-def _require(condition: bool, why: str) -> None:
-    """Fail on CI (it must run everything), skip on a newcomer's machine without the tool."""
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(why)
-    pytest.skip(why)
 
 
 def chromium_executable() -> str | None:
@@ -81,7 +76,7 @@ def artifacts_dir() -> Path:
 def chromium_context(tmp_path_factory):
     """One Chromium (Debian's package) for the session, with a fresh profile folder."""
     executable = chromium_executable()
-    _require(executable is not None, "Chromium not found: install it with `apt-get install chromium` "
+    require(executable is not None, "Chromium not found: install it with `apt-get install chromium` "
                                      "(or set CHROMIUM=/path/to/chromium)")
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
@@ -320,7 +315,7 @@ def course_site():
     import http.server
     import threading
 
-    _require((SITE / "index.html").is_file(), "the course site is not built: run `bash kit.sh site` first")
+    require((SITE / "index.html").is_file(), "the course site is not built: run `bash kit.sh site` first")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
