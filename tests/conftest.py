@@ -42,3 +42,12 @@ def executed():
     (artifacts / "lesson_times.txt").write_text(
         "".join(f"{name:40} {seconds:6.1f} s\n" for name, seconds in TIMES.items()), encoding="utf-8")
     return done
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    """One Playwright for the whole run: its sync API allows only one at a time, and both the
+    browser tests and the hub test drive Chromium."""
+    api = pytest.importorskip("playwright.sync_api")
+    with api.sync_playwright() as playwright:
+        yield playwright

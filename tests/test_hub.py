@@ -302,14 +302,13 @@ roster = roster.csv
 # --------------------------------------------------------------------------- the browser
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    """Starts Debian's Chromium with a fresh profile folder for each person who logs in."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        yield lambda user: playwright.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path_factory.mktemp(f"chromium-{user}")),
-            executable_path=os.environ.get("CHROMIUM") or "/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 900})
+def chromium(tmp_path_factory, playwright_session):
+    """Starts Debian's Chromium with a fresh profile folder for each person who logs in (the
+    session's one Playwright, which the browser tests share)."""
+    return lambda user: playwright_session.chromium.launch_persistent_context(
+        user_data_dir=str(tmp_path_factory.mktemp(f"chromium-{user}")),
+        executable_path=os.environ.get("CHROMIUM") or "/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS,
+        viewport={"width": 1400, "height": 900})
 
 
 def _browser_login(chromium, hub: Hub, user: str):

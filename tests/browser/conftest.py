@@ -73,22 +73,21 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def chromium_context(tmp_path_factory):
+def chromium_context(tmp_path_factory, request):
     """One Chromium (Debian's package) for the session, with a fresh profile folder."""
     executable = chromium_executable()
     require(executable is not None, "Chromium not found: install it with `apt-get install chromium` "
                                      "(or set CHROMIUM=/path/to/chromium)")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    playwright = request.getfixturevalue("playwright_session")
+    context = playwright.chromium.launch_persistent_context(
+        user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")),
+        executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
+        viewport={"width": 1280, "height": 900},
+    )
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @dataclass
