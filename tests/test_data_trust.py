@@ -134,17 +134,20 @@ def test_quotations_are_short_and_translated():
         assert (row.language == "en") == pd.isna(row.translation_en), row.statement_id
 
 
-@pytest.mark.parametrize("field,value,words", [
-    ("quotation", " ".join(["mot"] * 26), "26 words; quote at most 25"),
-    ("translation_en", "", "give an English translation"),
-    ("voice", "editorial_board", "'editorial_board' is not allowed"),
+@pytest.mark.parametrize("file,key,field,value,words", [
+    ("statements.csv", "statement_id", "quotation", " ".join(["mot"] * 26), "26 words; quote at most 25"),
+    ("statements.csv", "statement_id", "translation_en", "", "give an English translation"),
+    ("statements.csv", "statement_id", "voice", "editorial_board", "'editorial_board' is not allowed"),
+    ("press_framings.csv", "framing_id", "quotation", " ".join(["낱말"] * 26), "26 words; quote at most 25"),
+    ("press_framings.csv", "framing_id", "translation_en", "", "give an English translation"),
+    ("press_framings.csv", "framing_id", "country", "FRA", "'FRA' is not allowed"),
 ])
-def test_a_bad_statement_is_named(datasets_copy, capsys, field, value, words):
-    row = next(r for r in rows(datasets_copy, "statements.csv") if r["language"] == "ko")
-    line = set_cell(datasets_copy, "statements.csv", "statement_id", row["statement_id"], field, value)
+def test_a_bad_quotation_row_is_named(datasets_copy, capsys, file, key, field, value, words):
+    row = next(r for r in rows(datasets_copy, file) if r["language"] == "ko")
+    line = set_cell(datasets_copy, file, key, row[key], field, value)
     assert main(["validate", "--datasets", str(datasets_copy), "--skip-course"]) == 1
     out = capsys.readouterr().out
-    assert f"statements.csv, row {line - 1} (line {line}), field '{field}'" in out and words in out, out
+    assert f"{file}, row {line - 1} (line {line}), field '{field}'" in out and words in out, out
 
 
 def test_a_chinese_quotation_is_limited_in_characters(datasets_copy):
@@ -160,19 +163,6 @@ def test_the_press_on_madrid_comes_from_five_countries_in_their_own_languages():
     korean = press[press["country"] == "KOR"]
     assert {"conservative", "progressive"} <= set(korean["orientation"].dropna())
     assert set(press["language"]) >= {"ja", "ko", "en"}
-
-
-@pytest.mark.parametrize("field,value,words", [
-    ("quotation", " ".join(["낱말"] * 26), "26 words; quote at most 25"),
-    ("translation_en", "", "give an English translation"),
-    ("country", "FRA", "'FRA' is not allowed"),
-])
-def test_a_bad_press_framing_is_named(datasets_copy, capsys, field, value, words):
-    row = next(r for r in rows(datasets_copy, "press_framings.csv") if r["language"] == "ko")
-    line = set_cell(datasets_copy, "press_framings.csv", "framing_id", row["framing_id"], field, value)
-    assert main(["validate", "--datasets", str(datasets_copy), "--skip-course"]) == 1
-    out = capsys.readouterr().out
-    assert f"press_framings.csv, row {line - 1} (line {line}), field '{field}'" in out and words in out, out
 
 
 def test_press_from_four_countries_is_too_narrow(datasets_copy):

@@ -34,12 +34,23 @@ VOICE_LABELS = {
     "russia_government": "Russia's government",
 }
 
-#: The order voices are shown in: the three partners, the Korean debate, then the others.
-_ORDER = list(VOICE_LABELS)
-
 #: The contested topics of the case (the `topic` column of `statements`).
 TOPICS = ("madrid_meeting", "trilateral_cooperation", "gsomia", "missile_tests", "sanctions_china",
           "history_disputes", "engagement")
+
+
+def _sourced_in_order(rows: pd.DataFrame, column: str, wanted: list[str] | None, order: list[str]) -> pd.DataFrame:
+    """`rows` kept to the `wanted` values of `column` (all when None), in display order then by
+    date, with each source's publisher and URL."""
+    if wanted is not None:
+        unknown = sorted(set(wanted) - set(order))
+        if unknown:
+            raise ValueError(f"unknown {column} value(s) {unknown}; use one of: {', '.join(order)}")
+        rows = rows[rows[column].isin(wanted)]
+    sources = data.load("sources").set_index("source_id")
+    rows = rows.assign(order=rows[column].map(order.index), publisher=rows["source_id"].map(sources["publisher"]),
+                       url=rows["source_id"].map(sources["url"]))
+    return rows.sort_values(["order", "date"], na_position="last").drop(columns=["order"]).reset_index(drop=True)
 
 
 def table(topic: str, voices: list[str] | None = None) -> pd.DataFrame:
@@ -52,18 +63,7 @@ def table(topic: str, voices: list[str] | None = None) -> pd.DataFrame:
     known = sorted(statements["topic"].dropna().unique())
     if topic not in known:
         raise ValueError(f"no statements on topic {topic!r}; topics in the data: {', '.join(known)}")
-    rows = statements[statements["topic"] == topic]
-    if voices is not None:
-        unknown = sorted(set(voices) - set(VOICE_LABELS))
-        if unknown:
-            raise ValueError(f"unknown voice(s) {unknown}; voices: {', '.join(VOICE_LABELS)}")
-        rows = rows[rows["voice"].isin(voices)]
-    sources = data.load("sources").set_index("source_id")
-    rows = rows.assign(
-        order=rows["voice"].map(_ORDER.index),
-        publisher=rows["source_id"].map(sources["publisher"]),
-        url=rows["source_id"].map(sources["url"]),
-    ).sort_values(["order", "date"])
+    rows = _sourced_in_order(statements[statements["topic"] == topic], "voice", voices, list(VOICE_LABELS))
     return rows[["voice", "speaker", "speaker_role", "date", "language", "quotation", "translation_en",
                  "source_id", "publisher", "url", "statement_id"]].reset_index(drop=True)
 
@@ -157,18 +157,7 @@ def press_table(countries: list[str] | None = None) -> pd.DataFrame:
     >>> set(press_table()["country"]) >= {"JPN", "KOR", "USA", "CHN", "PRK"}
     True
     """
-    rows = data.load("press_framings")
-    if countries is not None:
-        unknown = sorted(set(countries) - set(COUNTRY_NAMES))
-        if unknown:
-            raise ValueError(f"unknown countries {unknown}; use ISO alpha-3: {', '.join(COUNTRY_NAMES)}")
-        rows = rows[rows["country"].isin(countries)]
-    sources = data.load("sources").set_index("source_id")
-    rows = rows.assign(order=rows["country"].map(list(COUNTRY_NAMES).index),
-                       publisher=rows["source_id"].map(sources["publisher"]),
-                       url=rows["source_id"].map(sources["url"]))
-    rows = rows.sort_values(["order", "date"], na_position="last")
-    return rows.drop(columns=["order"]).reset_index(drop=True)
+    return _sourced_in_order(data.load("press_framings"), "country", countries, list(COUNTRY_NAMES))
 
 
 class PressFramings:
