@@ -36,3 +36,12 @@ c.GenerateFeedback.preprocessors = [
     "eastasia_security.autograde.feedback.StudentFeedback",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Late work: 10 % of the score off per day (or part of a day) late, after 15 minutes' grace;
+# zero after 5 days. Set the due date with `nbgrader db assignment add NAME --duedate "..."`
+# (or in the formgrader); give one student more time with an extension in the formgrader.
+# Change the numbers to your syllabus, or set penalty_method = "none" in INSTRUCTORS.md's way.
+c.AssignLatePenalties.plugin_class = "eastasia_security.late.PercentPerDay"
+c.PercentPerDay.percent_per_day = 10
+c.PercentPerDay.grace_minutes = 15
+c.PercentPerDay.max_days = 5

@@ -1,11 +1,12 @@
 """The instructor workflow with the real nbgrader commands, on a copy of course/ in a temporary folder.
 
-Four students hand in each of the five assignments:
+Four students hand in each of the eight problem sets:
   solution   - the instructor's source notebook, which must score full autograded points;
   untouched  - the released notebook as students receive it, which must score 0;
   partial    - the release with only the first answer filled in, scoring exactly that part;
-  hardcoder  - correct except one answer that returns the visible tests' expected values,
-               which the hidden tests must catch.
+  wrong      - every answer of the right type but the wrong value (one more, or another choice),
+               which passes the visible tests and must fail every hidden test, with a message.
+Then the formgrader (nbgrader's own web server) must render every written item's rubric.
 """
 
 from __future__ import annotations
@@ -16,31 +17,18 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from eastasia_security import course
+from eastasia_security import assignments, course
 from eastasia_security.cli import main
-from kit_testing import REPO
+from kit_testing import REPO, jupyter_server
 
-ASSIGNMENTS = ["ps1_geography", "ps2_missile_data", "ps3_alliances_gsomia", "ps4_mapping", "ps5_capstone"]
-STUDENTS = ["solution", "untouched", "partial", "hardcoder"]
-
-# One answer per assignment that passes its visible tests by returning their expected values.
-HARD_CODED = {
-    "ps1_geography": ("ps1-distance-answer", "def distance(a, b):\n    return 195.0\n"),
-    "ps2_missile_data": ("ps2-count-answer",
-                         "def count_events(table, start, end, include_cruise=True):\n    return 17 if include_cruise else 16\n"),
-    "ps3_alliances_gsomia": ("ps3-days-answer", "def days_between(timeline, first_id, second_id):\n    return 92\n"),
-    "ps4_mapping": ("ps4-line-answer", "def add_distance_line(m, a, b):\n"
-                    "    line = folium.PolyLine(geo.path(a, b), tooltip='1,287 km')\n    line.add_to(m)\n    return line\n"),
-    "ps5_capstone": ("ps5-p4-answer", "def p4_counts(table):\n    return {'events_with_cruise': 17, 'ballistic_events': 16}\n"),
-}
-# The test cell that checks each of those answers.
-TESTS_OF = {"ps1-distance-answer": "ps1-distance-tests", "ps2-count-answer": "ps2-count-tests",
-            "ps3-days-answer": "ps3-days-tests", "ps4-line-answer": "ps4-line-tests", "ps5-p4-answer": "ps5-p4-tests"}
+ASSIGNMENTS = assignments.list_specs()
+STUDENTS = ["solution", "untouched", "partial", "wrong"]
 
 
 def _nbgrader(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -61,21 +49,16 @@ def _strip_markers(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
-def _points(nb, grade_id: str) -> float:
-    return float(_grade_cells(nb)[grade_id].metadata["nbgrader"]["points"])
+def _wrong_value(item, answer):
+    """A value of the right type that is not the answer."""
+    if item.type == "str":
+        return next(c for c in (item.choices or ["not the answer"]) if c != answer) if item.choices else answer + "?"
+    if item.type == "float":
+        return answer + 10 * item.tolerance + 1
+    return answer + 1
 
 
-def _answer_ids(nb) -> list[str]:
-    return [gid for gid, c in _grade_cells(nb).items()
-            if c.metadata["nbgrader"].get("solution") and c.cell_type == "code"]
-
-
-def _test_ids(nb) -> list[str]:
-    return [gid for gid, c in _grade_cells(nb).items()
-            if c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution")]
-
-
-def _submission(release, source, fill: dict[str, str]):
+def _submission(release, fill: dict[str, str]):
     nb = nbformat.from_dict(json.loads(json.dumps(release)))
     cells = _grade_cells(nb)
     for grade_id, text in fill.items():
@@ -92,23 +75,24 @@ def graded(tmp_path_factory):
                                                   ".ipynb_checkpoints", "__pycache__"))
     expected: dict[tuple[str, str], float] = {}
     for assignment in ASSIGNMENTS:
+        spec = assignments.load_spec(assignment)
+        auto = spec.auto_items()
+        answers = {s.item.id: s.answer for s in (assignments.solve(spec, item, 0) for item in auto)}
         _nbgrader(["generate_assignment", assignment, "--force"], root)
         source = nbformat.read(root / "source" / assignment / f"{assignment}.ipynb", as_version=4)
         release = nbformat.read(root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
-        answers = _answer_ids(source)
-        solutions = {gid: _strip_markers(_grade_cells(source)[gid].source) for gid in answers}
-        auto_total = sum(_points(source, t) for t in _test_ids(source))
-        first_test = _test_ids(source)[0]
-        cheat_id, cheat_code = HARD_CODED[assignment]
+        solutions = {f"{item.id}-answer": _strip_markers(_grade_cells(source)[f"{item.id}-answer"].source)
+                     for item in auto}
+        wrong = {f"{item.id}-answer": f"{item.answer} = {_wrong_value(item, answers[item.id])!r}\n" for item in auto}
         submissions = {
             "solution": source,
             "untouched": release,
-            "partial": _submission(release, source, {answers[0]: solutions[answers[0]]}),
-            "hardcoder": _submission(release, source, {**solutions, cheat_id: cheat_code}),
+            "partial": _submission(release, {f"{auto[0].id}-answer": solutions[f"{auto[0].id}-answer"]}),
+            "wrong": _submission(release, wrong),
         }
-        expected.update({(assignment, "solution"): auto_total, (assignment, "untouched"): 0.0,
-                         (assignment, "partial"): _points(source, first_test),
-                         (assignment, "hardcoder"): auto_total - _points(source, TESTS_OF[cheat_id])})
+        total = sum(item.points for item in auto)
+        expected.update({(assignment, "solution"): total, (assignment, "untouched"): 0.0,
+                         (assignment, "partial"): auto[0].points, (assignment, "wrong"): 0.0})
         for student, nb in submissions.items():
             folder = root / "submitted" / student / assignment
             folder.mkdir(parents=True, exist_ok=True)
@@ -168,14 +152,16 @@ def test_autograded_scores_are_exactly_as_expected(graded, student):
             assert got == maximum, "the instructor solution scores full autograded points"
 
 
-def test_hard_coded_answers_fail_the_hidden_tests_with_a_message_for_the_student(graded):
+def test_wrong_answers_pass_the_visible_tests_and_fail_the_hidden_ones_with_a_message(graded):
     root, _ = graded
-    for assignment, (cheat_id, _) in HARD_CODED.items():
-        nb = nbformat.read(root / "autograded" / "hardcoder" / assignment / f"{assignment}.ipynb", as_version=4)
-        cell = _grade_cells(nb)[TESTS_OF[cheat_id]]
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert errors and errors[0]["ename"] == "AssertionError"
-        assert "expected" in errors[0]["evalue"] and "Hint:" in errors[0]["evalue"]
+    for assignment in ASSIGNMENTS:
+        nb = nbformat.read(root / "autograded" / "wrong" / assignment / f"{assignment}.ipynb", as_version=4)
+        for item in assignments.load_spec(assignment).auto_items():
+            cell = _grade_cells(nb)[f"{item.id}-tests"]
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            assert errors and errors[0]["ename"] == "AssertionError", (assignment, item.id)
+            # The failure is the hidden value check (the visible type check passed), with the item's hint.
+            assert "expected" in errors[0]["evalue"] and item.hint in errors[0]["evalue"], errors[0]["evalue"]
 
 
 def test_feedback_html_for_every_student(graded):
@@ -224,3 +210,86 @@ def test_broken_course_metadata_is_reported_with_file_cell_and_grade_id(tmp_path
     assert any(words in p.message and p.cell == index + 1 and "ps1_geography.ipynb" in p.file for p in problems), problems
     assert main(["validate", "--course", str(tmp_path)]) == 1
     assert f"cell {index + 1}" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def formgrader(graded):
+    """nbgrader's formgrader (the real web app graders use), serving the graded course."""
+    root, _ = graded
+    home = root.parent / "formgrader-home"
+    home.mkdir(exist_ok=True)
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_DATA_DIR=str(home / "data"),
+               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    with jupyter_server("server", root, env, home / "server.log", cwd=root) as (url, token):
+        yield url, token, root
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_rubric_renders_in_the_formgrader(formgrader, assignment):
+    from html.parser import HTMLParser
+
+    from nbgrader.api import Gradebook
+
+    url, token, root = formgrader
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "eastasia-security") as gb:
+        submission = gb.find_submission_notebook(assignment, assignment, "wrong").id
+    with urllib.request.urlopen(f"{url}/formgrader/submissions/{submission}/?token={token}", timeout=60) as response:
+        html = response.read().decode("utf-8")
+
+    class Tables(HTMLParser):
+        """The text of each rendered <table>'s cells, row by row."""
+
+        def __init__(self):
+            super().__init__()
+            self.tables, self.row, self.cell = [], None, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr" and self.tables:
+                self.row = []
+                self.tables[-1].append(self.row)
+            elif tag in ("td", "th") and self.row is not None:
+                self.cell = []
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                self.row.append(" ".join("".join(self.cell).split()))
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell.append(data)
+
+    parser = Tables()
+    parser.feed(html)
+    spec = assignments.load_spec(assignment)
+    rubrics = [t for t in parser.tables if t and t[0] and t[0][0] == "criterion"]
+    assert len(rubrics) == len(spec.written_items()), f"{assignment}: {len(rubrics)} rubric tables rendered"
+    for item, table in zip(spec.written_items(), rubrics):
+        # The grader sees a score box for the item and its rubric as a rendered table, in order.
+        assert f'id="{item.id}"' in html, f"no score box for {item.id}"
+        assert table[0][1:] == list(item.rubric.levels)
+        for row, criterion in zip(table[1:], item.rubric.criteria):
+            assert criterion.name in row[0]
+            for shown, level in zip(row[1:], criterion.levels):
+                plain = " ".join(level.descriptor.replace("`", "").replace("*", "").split())
+                assert plain[:40] in shown, (plain[:40], shown[:80])
+
+
+def test_the_public_course_is_the_default_variant_of_the_specifications():
+    """course/source and course/rubrics are rendered from course/problem_sets, not edited by hand."""
+    assert assignments.build_public(check=True) == []
+    assert main(["course", "build", "--check"]) == 0
+
+
+def test_at_least_forty_percent_of_points_are_graded_by_hand_with_analytic_rubrics():
+    specs = [assignments.load_spec(a) for a in ASSIGNMENTS]
+    assert len(specs) >= 8
+    total = sum(s.points for s in specs)
+    assert sum(s.hand_graded_points for s in specs) >= 0.40 * total
+    for spec in specs:
+        assert spec.python.strip(), f"{spec.id} must state the Python it assumes"
+        for item in spec.written_items():
+            assert len(item.anchors) == len(item.rubric.levels) == 4
+            assert all(len(c.levels) == 4 for c in item.rubric.criteria)

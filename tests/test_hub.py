@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+from eastasia_security import assignments
 from kit_testing import REPO, require
 
 pytestmark = pytest.mark.slow
@@ -59,8 +60,12 @@ eas-hub-student1,Min-ji,Kim,minji.kim@example.edu,1001,S-0001,mkim,Section A
 eas-hub-student2,Haruto,Sato,haruto.sato@example.edu,1002,S-0002,hsato,Section A
 eas-hub-student3,Wei,Chen,wei.chen@example.edu,1003,S-0003,wchen,Section B
 """
-# The answer student 1 types in JupyterLab (2 of the 7 autograded points: the distance).
-DISTANCE_ANSWER = "def distance(a, b):\n    return geo.distance_km(a, b)\n"
+SPEC = assignments.load_spec(ASSIGNMENT)
+AUTO_POINTS = sum(item.points for item in SPEC.auto_items())
+FIRST = SPEC.auto_items()[0]
+# The answer student 1 types in JupyterLab: the first question (a distance), in the default variant.
+DISTANCE_ANSWER = 'q1 = geo.distance_km("pyongyang", "tokyo")\n'
+WRITTEN = SPEC.written_items()[0]
 WRITTEN_POINTS = 3.0   # the manual grade the grader gives student 2 in the formgrader
 
 #: One way each to loosen what an isolation test checks (EAS_HUB_LOOSEN=name), applied after set-up.
@@ -348,7 +353,7 @@ def _student_works_in_jupyterlab(browser, hub: Hub) -> None:
         page.goto(f"{hub.url}/user/{user}/lab/tree/{COURSE}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
         # The first answer cell holds nbgrader's stub; replace it with the answer, as a student types.
-        cell = page.locator(".jp-CodeCell", has_text="def distance").first
+        cell = page.locator(".jp-CodeCell", has_text="YOUR CODE HERE").first
         cell.locator(".cm-content").click()
         page.keyboard.press("Control+a")
         page.keyboard.insert_text(DISTANCE_ANSWER)
@@ -385,8 +390,13 @@ def _grader_grades_in_formgrader(browser, hub: Hub) -> dict:
         seen["formgrader_in_lab"] = True
         _screenshot(page, "formgrader_in_lab")
         page.goto(f"{hub.url}/user/{GRADER}/formgrader/submissions/{_submission_id(STUDENTS[1])}")
-        score = page.locator("input.score#ps1-flat-circle-written")
+        score = page.locator(f"input.score#{WRITTEN.id}")
         score.wait_for()
+        # The analytic rubric shows as a table beside the answer: criteria down, levels across.
+        rubric = page.locator("table", has_text=WRITTEN.rubric.criteria[0].name).first
+        rubric.wait_for()
+        seen["rubric_rows"] = rubric.locator("tbody tr").count()
+        seen["rubric_text"] = rubric.inner_text()
         with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as saved:
             score.fill(f"{WRITTEN_POINTS:g}")
             score.press("Tab")
@@ -514,14 +524,19 @@ def _gradebook() -> dict[str, tuple[float, float, float]]:
 
 def test_whole_term_through_the_hub(hub, term):
     scores = _gradebook()
-    # Student 1 answered the distance (2 points) in JupyterLab; student 2 everything; student 3 nothing.
-    assert scores[STUDENTS[0]][0] == pytest.approx(2.0), scores
-    assert scores[STUDENTS[1]][0] == pytest.approx(7.0), scores
+    # Student 1 answered the distance in JupyterLab; student 2 everything; student 3 nothing.
+    assert scores[STUDENTS[0]][0] == pytest.approx(FIRST.points), scores
+    assert scores[STUDENTS[1]][0] == pytest.approx(AUTO_POINTS), scores
     assert scores[STUDENTS[2]][0] == pytest.approx(0.0), scores
     # The grader's manual grade, entered in the formgrader, is in the gradebook.
     assert term["formgrader"]["formgrader_in_lab"] and term["formgrader"]["save_status"] == 200
     assert scores[STUDENTS[1]][1] == pytest.approx(WRITTEN_POINTS)
-    assert scores[STUDENTS[1]][2] == pytest.approx(7.0 + WRITTEN_POINTS)
+    assert scores[STUDENTS[1]][2] == pytest.approx(AUTO_POINTS + WRITTEN_POINTS)
+    # The rubric rendered in the formgrader: one row per criterion, each level's descriptor shown.
+    assert term["formgrader"]["rubric_rows"] == len(WRITTEN.rubric.criteria)
+    for criterion in WRITTEN.rubric.criteria:
+        assert criterion.name in term["formgrader"]["rubric_text"]
+        assert criterion.levels[-1].descriptor.split()[0] in term["formgrader"]["rubric_text"]
     # Graded in the sandbox (the command refuses otherwise), every submission, with no flag.
     assert f"{ASSIGNMENT}: 3 submissions, 3 graded, 0 with flags" in term["grade_table"], term["grade_table"]
 
@@ -550,11 +565,11 @@ def test_lms_exports_match_students_by_roster_ids(hub, term):
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", ASSIGNMENT]
     assert canvas[1][0].strip() == "Points Possible" and canvas[1][5] == "10"
     rows = {r[1]: r for r in canvas[2:]}
-    assert rows["1002"] == ["Sato, Haruto", "1002", "S-0002", "hsato", "Section A", f"{7 + WRITTEN_POINTS:g}"]
+    assert rows["1002"] == ["Sato, Haruto", "1002", "S-0002", "hsato", "Section A", f"{AUTO_POINTS + WRITTEN_POINTS:g}"]
     assert rows["1001"][5] == "2" and rows["1003"][5] == "0"
     moodle = list(csv.reader(term["exports"]["moodle"].open(encoding="utf-8")))
     assert moodle[0] == ["Email address", "First name", "Last name", ASSIGNMENT]
-    assert ["haruto.sato@example.edu", "Haruto", "Sato", f"{7 + WRITTEN_POINTS:g}"] in moodle
+    assert ["haruto.sato@example.edu", "Haruto", "Sato", f"{AUTO_POINTS + WRITTEN_POINTS:g}"] in moodle
 
 
 # --------------------------------------------------------------------------- isolation, as the user it protects against

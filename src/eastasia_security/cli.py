@@ -1,4 +1,4 @@
-"""Command line: ``eastasia-security validate | reconcile | list | cite | grade | feedback | export-grades``.
+"""Command line: ``eastasia-security validate | reconcile | list | cite | grade | feedback | export-grades | course``.
 
 A thin layer over the functions the notebooks call.
 """
@@ -6,6 +6,7 @@ A thin layer over the functions the notebooks call.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -19,9 +20,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     datasets = Path(args.datasets) if args.datasets else None
     reports = [validate_datasets(datasets), quiz.validate_banks(args.quizzes, datasets=datasets)]
+    endings = ["All datasets are valid.", "All quiz banks are valid."]
     if not args.skip_course:
+        from . import assignments
+
+        folder = course.find_course(args.course)
+        if folder is not None and (folder / assignments.SPECS_FOLDER).is_dir():
+            reports.append(assignments.validate_specs(folder))
+            endings.append("All problem-set specifications are valid.")
         reports.append(course.validate_course(args.course))
-    endings = ["All datasets are valid.", "All quiz banks are valid.", "All assignments are valid."]
+        endings.append("All assignments are valid.")
     for report, all_good in zip(reports, endings):
         print(report.format(all_good))
     return 0 if all(r.ok for r in reports) else 1
@@ -144,6 +152,72 @@ def _cmd_export_grades(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_course_init(args: argparse.Namespace) -> int:
+    from . import assignments
+
+    try:
+        folder = assignments.init_course(args.folder)
+    except (FileExistsError, FileNotFoundError, assignments.SpecError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    ledger = json.loads((folder / assignments.VARIANTS_FILE).read_text(encoding="utf-8"))
+    print(f"Private course created in {folder}")
+    for name, items in sorted(ledger["assignments"].items()):
+        print(f"  {name}: " + ", ".join(f"{item} variant {v['variant']}" for item, v in items.items()))
+    print(f"""Its secret is {folder / assignments.SECRET_FILE}; {assignments.VARIANTS_FILE} records the variants.
+Keep this folder private (never in a public repository): it holds every answer. Next:
+  cd {folder} && nbgrader generate_assignment ps1_geography""")
+    return 0
+
+
+def _parse_picks(values: list[str] | None) -> dict[str, int]:
+    picks = {}
+    for value in values or []:
+        item, _, number = value.partition("=")
+        if not item or not number.isdigit():
+            raise ValueError(f"--pick {value!r}: expected ITEM=VARIANT, e.g. ps2-period=2")
+        picks[item] = int(number)
+    return picks
+
+
+def _cmd_course_variant(args: argparse.Namespace) -> int:
+    from . import assignments
+
+    course = Path(args.course) if args.course else Path.cwd()
+    try:
+        names = assignments.list_specs(course) if args.assignment == "all" else [args.assignment]
+        picks = _parse_picks(args.pick)
+        for name in names:
+            record = assignments.record_variants(course, name, picks if args.assignment != "all" else None)
+            print(f"{name}: " + ", ".join(f"{item} variant {v['variant']} of {v['of']}" for item, v in record.items()))
+    except (FileNotFoundError, assignments.SpecError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Wrote source/ and rubrics/ in {course}; recorded in {course / assignments.VARIANTS_FILE}. "
+          "Run nbgrader generate_assignment next.")
+    return 0
+
+
+def _cmd_course_build(args: argparse.Namespace) -> int:
+    from . import assignments
+
+    try:
+        report = assignments.validate_specs(args.course)
+        if not report.ok:
+            print(report.format())
+            return 1
+        stale = assignments.build_public(args.course, check=args.check)
+    except (FileNotFoundError, assignments.SpecError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.check:
+        for path in stale:
+            print(f"out of date: {path} (run `eastasia-security course build`)", file=sys.stderr)
+        return 1 if stale else 0
+    print(f"{len(stale)} file(s) written" if stale else "Up to date.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eastasia-security", description="East Asian Security Course Kit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -188,6 +262,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="update the existing Canvas assignment CANVAS_ID with assignment NAME (repeatable); "
                         "without it Canvas creates a new assignment column")
     p.set_defaults(func=_cmd_export_grades)
+    p = sub.add_parser("course", help="problem sets and variants: a private course folder with its own secret")
+    course_sub = p.add_subparsers(dest="course_command", required=True)
+    q = course_sub.add_parser("init", help="create a private course folder from the kit, with a new secret and "
+                                          "every assignment rendered with the secret's variants")
+    q.add_argument("folder")
+    q.set_defaults(func=_cmd_course_init)
+    q = course_sub.add_parser("variant", help="render ASSIGNMENT (or 'all') with the variants the course secret "
+                                             "draws: solutions, hidden tests and the grader's guide")
+    q.add_argument("assignment")
+    q.add_argument("--course", help="the private course folder (default: the current folder)")
+    q.add_argument("--pick", action="append", metavar="ITEM=VARIANT",
+                   help="choose an item's variant instead of drawing it (repeatable)")
+    q.set_defaults(func=_cmd_course_variant)
+    q = course_sub.add_parser("build", help="render the public default variants into course/source and "
+                                           "course/rubrics (the kit's maintainers)")
+    q.add_argument("--course", help="course folder with problem_sets/ (default: the kit's course/)")
+    q.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is out of date")
+    q.set_defaults(func=_cmd_course_build)
     p = sub.add_parser("list", help="list the datasets")
     p.set_defaults(func=_cmd_list)
     p = sub.add_parser("cite", help="print the citation of a source_id")

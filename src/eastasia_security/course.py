@@ -8,7 +8,7 @@ assignment learns at once which cell is wrong and why.
 >>> report.problems
 []
 >>> assignment_points()["ps1_geography"]
-10.0
+20.0
 """
 
 from __future__ import annotations

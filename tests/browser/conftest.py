@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from kit_testing import require
+from kit_testing import jupyter_server, require
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -190,23 +190,10 @@ class JupyterLab:
             }""", timeout=timeout_ms)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def jupyter_lab(tmp_path_factory):
     """Start `jupyter lab` (this environment's) and stop it after the session."""
     import json
-    import secrets
-    import subprocess
-    import sys
-    import time
-    import urllib.request
 
     home = tmp_path_factory.mktemp("jupyter")
     root = home / "root"
@@ -219,40 +206,12 @@ def jupyter_lab(tmp_path_factory):
     notebook_settings = home / "settings" / "@jupyterlab" / "notebook-extension"
     notebook_settings.mkdir(parents=True)
     (notebook_settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    token = secrets.token_hex(16)
-    port = _free_port()
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
-    args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--ServerApp.port={port}",
-            "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-            "--ServerApp.port_retries=0", "--LabApp.expose_app_in_browser=True"]
-    if hasattr(os, "getuid") and os.getuid() == 0:
-        args.append("--allow-root")
     log = home / "jupyter.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"JupyterLab did not start; its log:\n{log.read_text()[-3000:]}")
-        time.sleep(0.5)
-    try:
+    with jupyter_server("lab", root, env, log, extra=["--LabApp.expose_app_in_browser=True"]) as (url, token):
         yield JupyterLab(url, token, root, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 # --------------------------------------------------------------------------- land on a map

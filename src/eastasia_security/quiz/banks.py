@@ -102,7 +102,9 @@ def _display_name(path: Path) -> str:
         return str(path)
 
 
-def _parse(path: Path, known_sources: set[str] | None) -> tuple[Bank | None, list[Problem]]:
+def _parse(path: Path, known_sources: set[str] | None, standards: bool = False) -> tuple[Bank | None, list[Problem]]:
+    """The bank and its problems; ``standards`` adds the course-wide rules (size, levels, lengths),
+    which ``validate`` applies to every bank and a lesson loading one bank does not."""
     content, root, problems = _read(path)
     if problems:
         return None, problems
@@ -147,6 +149,8 @@ def _parse(path: Path, known_sources: set[str] | None) -> tuple[Bank | None, lis
                     node = _node_for(root, ("questions", index, "source_ids", position))
                     problems.append(Problem(name, node.start_mark.line + 1, "source_ids",
                                             f"'{source_id}' is not a source_id in datasets/sources.csv", item=question.id))
+    if standards:
+        problems.extend(_balance_problems(bank, root, name))
     if bank.id != path.stem:
         node = _node_for(root, ("id",))
         problems.append(Problem(name, node.start_mark.line + 1, "id",
@@ -155,6 +159,43 @@ def _parse(path: Path, known_sources: set[str] | None) -> tuple[Bank | None, lis
 
 
 _TYPE_TAGS = TYPE_TAGS
+
+#: What every bank must meet (issue #13): enough questions to sample from, most of them above recall,
+#: and single-choice questions whose right option is not given away by being the longest.
+MIN_QUESTIONS = 15
+MIN_ABOVE_RECALL = 0.40
+MAX_LONGEST_RIGHT = 0.35
+CHOICE_TYPES = ("single", "scenario")
+
+
+def right_is_longest(question) -> bool:
+    """Whether a single-choice question's right option is at least as long as every other option."""
+    longest = max(len(o.text) for o in question.options)
+    return any(o.correct and len(o.text) == longest for o in question.options)
+
+
+def _balance_problems(bank: Bank, root, name: str) -> list[Problem]:
+    """The bank-wide rules: size, share above recall, and the right option's length."""
+    where = _node_for(root, ("questions",))
+    line = where.start_mark.line + 1 if where is not None else None
+    problems = []
+    count = len(bank.questions)
+    if count < MIN_QUESTIONS:
+        problems.append(Problem(name, line, "questions",
+                                f"a bank needs at least {MIN_QUESTIONS} questions to sample from; it has {count}"))
+    above = sum(q.level != "recall" for q in bank.questions)
+    if above < MIN_ABOVE_RECALL * count:
+        problems.append(Problem(name, line, "level",
+                                f"only {above} of {count} questions are above recall; at least "
+                                f"{MIN_ABOVE_RECALL:.0%} must be (understand, apply, analyse or evaluate)"))
+    choice = [q for q in bank.questions if q.type in CHOICE_TYPES]
+    longest = [q.id for q in choice if right_is_longest(q)]
+    if choice and len(longest) > MAX_LONGEST_RIGHT * len(choice):
+        problems.append(Problem(name, line, "options",
+                                f"the right option is the longest in {len(longest)} of {len(choice)} single-choice "
+                                f"questions (at most {MAX_LONGEST_RIGHT:.0%} allowed), so length gives it away: "
+                                f"{', '.join(longest)}"))
+    return problems
 
 
 def _known_sources(datasets: Path | str | None = None) -> set[str]:
@@ -210,7 +251,7 @@ def validate_banks(folder: Path | str | None = None, datasets: Path | str | None
         known = None
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.yml")):
-        bank, found = _parse(path, known)
+        bank, found = _parse(path, known, standards=True)
         report.problems.extend(replace(p, group=path.name) for p in found)
         report.items[path.name] = f"{len(bank.questions) if bank else 0:3d} questions"
         if bank:

@@ -67,7 +67,7 @@ class _QuestionBase(_Model):
     prompt: str = Field(min_length=1, description="Markdown")
     objective: str = Field(min_length=1, description="learning-objective tag, e.g. 'gsomia.timeline'")
     difficulty: Difficulty
-    level: Level | None = Field(None, description="cognitive level: recall, understand, apply, analyse, evaluate")
+    level: Level = Field(description="cognitive level: recall, understand, apply, analyse, evaluate")
     explanation: str = Field(min_length=1, description="Markdown, shown after a right answer or the second wrong one")
     source_ids: list[str] = Field(min_length=1)
 
