@@ -4,7 +4,7 @@ Each case builds a submission folder from the released notebook and the instruct
 solutions. ``expected`` is the autograded score (``None`` when the submission must not be
 graded), ``flag`` a phrase that must appear in the report's flags (``None``: no flags) and
 ``code`` the flag code it must carry (:class:`eastasia_security.autograde.Code`).
-ps2's autograded parts: per-year 2, counting 3, busiest month 2 (7 points).
+ps2's autograded parts: events under a rule 4, missiles 3, busiest month 3 (10 points).
 
 The ``a..`` cases attack the grader itself (issue 14): they read the instructor's files, wipe
 the gradebook, leave processes behind, kill the grading process, fork-bomb, use the network,
@@ -24,7 +24,7 @@ import nbformat
 
 ASSIGNMENT = "ps2_missile_data"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
-FULL = 7.0
+FULL = 10.0
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Maker:
                 cell.source = self.solutions[gid]
         return nb
 
-    def with_cell_after(self, code: str, after: str = "ps2-per-year-answer", nb=None) -> nbformat.NotebookNode:
+    def with_cell_after(self, code: str, after: str = "ps2-period-answer", nb=None) -> nbformat.NotebookNode:
         nb = nb or self.solved()
         index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == after)
         nb.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
@@ -83,8 +83,8 @@ def _cell(nb, grade_id):
 
 
 def _edited_test(m: Maker, folder: Path) -> None:
-    nb = m.answer("ps2-count-answer", "def count_events(table, start, end, include_cruise=True):\n    return 0\n")
-    _cell(nb, "ps2-count-tests").source = "pass  # the tests are fine, trust me"
+    nb = m.answer("ps2-period-answer", "q1 = 0\n")
+    _cell(nb, "ps2-period-tests").source = "pass  # the tests are fine, trust me"
     _write(folder, nb)
 
 
@@ -96,7 +96,7 @@ def _deleted_test(m: Maker, folder: Path) -> None:
 
 def _duplicated(m: Maker, folder: Path) -> None:
     nb = m.solved()
-    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ps2-count-tests")
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ps2-period-tests")
     nb.cells.insert(index + 1, nbformat.from_dict(json.loads(json.dumps(nb.cells[index]))))
     _write(folder, nb)
 
@@ -256,12 +256,12 @@ CASES = ATTACKS + [
     Case("s01-correct", lambda m, f: _write(f, m.solved()), FULL, None, "control: the model answers"),
     Case("s02-untouched", lambda m, f: _write(f, m.release), 0.0, None, "control: nothing answered"),
     Case("s03-wrong-answers", lambda m, f: _write(f, m.answer(
-        "ps2-busiest-answer", "def busiest_month(table, year):\n    return f'{year}-12'\n")), 5.0, None,
-         "one wrong answer loses its 2 points"),
+        "ps2-busiest-answer", "q3 = 12\n")), 7.0, None,
+         "one wrong answer loses its 3 points"),
     Case("s04-infinite-loop", lambda m, f: _write(f, m.with_cell_after("while True:\n    pass")), FULL,
          "timed out", "the loop is interrupted at the cell timeout; the answers are still graded", code="timeout"),
     Case("s05-loop-in-answer", lambda m, f: _write(f, m.answer(
-        "ps2-per-year-answer", "def events_per_year(table):\n    while True:\n        pass\n")), 5.0, "timed out",
+        "ps2-period-answer", "while True:\n    pass\nq1 = 17\n")), 6.0, "timed out",
          "an answer that never returns fails its own test only", code="timeout"),
     Case("s06-sys-exit", lambda m, f: _write(f, m.with_cell_after("import sys\nsys.exit()")), FULL, None,
          "IPython catches SystemExit: the kernel lives on"),
@@ -275,10 +275,10 @@ CASES = ATTACKS + [
          FULL, "output cut", "50 MB of output is cut to the configured number of lines", code="output-cut"),
     Case("s11-deleted-test", _deleted_test, FULL, "deleted cell 'ps2-busiest-tests'",
          "nbgrader restores the deleted test cell and runs it", code="tampering"),
-    Case("s12-edited-test", _edited_test, 4.0, "edited test cell 'ps2-count-tests'",
+    Case("s12-edited-test", _edited_test, 6.0, "edited test cell 'ps2-period-tests'",
          "the edited test is restored, so the wrong answer still fails", code="tampering"),
     Case("s13-duplicated-cell", _duplicated, FULL, "appears 2 times", "graded from a copy without the repeat; original kept", code="duplicated-cells"),
-    Case("s14-changed-points", _points, 5.0, "changed points on 'ps2-busiest-tests'",
+    Case("s14-changed-points", _points, 7.0, "changed points on 'ps2-busiest-tests'",
          "points come from the gradebook, not the student's metadata", code="tampering"),
     Case("s15-redefines-helper", lambda m, f: _write(f, m.with_cell_after(
         "import eastasia_security.grading as g\ng.expect_equal = lambda *a, **k: None")), FULL, "test helpers",
@@ -292,6 +292,6 @@ CASES = ATTACKS + [
     Case("s21-no-notebook", _nothing, None, "no notebook", "nothing handed in: flagged", code="no-notebook"),
     Case("s22-changed-kernel", _kernel, FULL, "changed kernel", "nbgrader restores the kernel", code="tampering"),
     Case("s23-José-Müller", lambda m, f: _write(f, m.solved()), FULL, None, "a non-ASCII student id"),
-    Case("s24-김민준", lambda m, f: _write(f, m.solved(skip=("ps2-count-answer",))), 4.0, None,
+    Case("s24-김민준", lambda m, f: _write(f, m.solved(skip=("ps2-period-answer",))), 6.0, None,
          "a Hangul student id, one answer missing"),
 ]

@@ -293,3 +293,44 @@ def test_at_least_forty_percent_of_points_are_graded_by_hand_with_analytic_rubri
         for item in spec.written_items():
             assert len(item.anchors) == len(item.rubric.levels) == 4
             assert all(len(c.levels) == 4 for c in item.rubric.criteria)
+
+
+def test_graders_calibrate_on_the_anchors_blind_through_the_formgrader(formgrader, capsys):
+    """`course calibrate` hands in every level's anchors for each grader; they score them in the formgrader
+    (its grade API, as its page does); the report places each score at a level and flags disagreement."""
+    from nbgrader.api import Gradebook
+
+    url, token, root = formgrader
+    assignment = "ps1_geography"
+    item = assignments.load_spec(assignment).written_items()[0]
+    assert main(["course", "calibrate", assignment, "--course", str(root), "--grader", "kim", "--grader", "sato"]) == 0
+    assert "calib-kim-1" in capsys.readouterr().out
+    key = json.loads((root / "calibration" / f"{assignment}.json").read_text())
+    assert sorted(v["level"] for v in key.values() if v["grader"] == "kim") == sorted(item.rubric.levels)
+    # Blind: the submitted notebooks carry the anchors' text but nothing that names their level.
+    for student in key:
+        text = (root / "submitted" / student / assignment / f"{assignment}.ipynb").read_text()
+        assert "Model answer" not in text and "Excellent anchor" not in text
+    _nbgrader(["autograde", assignment], root)     # grades the new submissions only
+    excellent = sum(item.anchors[0].scores)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "eastasia-security") as gb:
+        grade_ids = {s: gb.find_grade(item.id, assignment, assignment, s).id for s in key}
+    for student, entry in key.items():
+        given = entry["intended"][item.id]
+        if entry["grader"] == "sato" and entry["level"] == "Developing":
+            given = excellent                      # one grader scores the Developing anchor far too high
+        request = urllib.request.Request(f"{url}/formgrader/api/grade/{grade_ids[student]}", method="PUT",
+                                         data=json.dumps({"manual_score": given}).encode(),
+                                         headers={"Authorization": f"token {token}",
+                                                  "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+    assert main(["course", "calibrate", assignment, "--course", str(root), "--report"]) == 0
+    report = capsys.readouterr().out
+    assert "7 of 8 graded anchors placed at their own level" in report, report
+    flagged = [line for line in report.splitlines() if "discuss" in line]
+    assert len(flagged) == 1 and flagged[0].startswith("sato") and "Developing" in flagged[0], report
+    # The pseudo-students stay in the gradebook but never reach an LMS grade file.
+    from eastasia_security import lms
+
+    assert not [s for s in lms.gradebook_scores(root)[1] if s.startswith("calib-")]

@@ -27,7 +27,7 @@ import pytest
 from eastasia_security import autograde
 from eastasia_security.autograde import Code, sandbox
 from eastasia_security.cli import main
-from hostile_submissions import ASSIGNMENT, ATTACKS, CASES, LINGER_SECONDS, Maker
+from hostile_submissions import ASSIGNMENT, ATTACKS, CASES, FULL, LINGER_SECONDS, Maker
 from kit_testing import REPO
 
 pytestmark = pytest.mark.slow
@@ -136,9 +136,9 @@ def test_each_hostile_case_ends_as_specified(hostile_batch, case):
 
 def test_every_correct_student_keeps_full_marks(hostile_batch):
     _, results, _, _ = hostile_batch
-    correct = [c for c in CASES if c.expected == 7.0]
+    correct = [c for c in CASES if c.expected == FULL]
     assert len(correct) >= 20
-    assert {c.student: results[c.student].score for c in correct} == {c.student: 7.0 for c in correct}
+    assert {c.student: results[c.student].score for c in correct} == {c.student: FULL for c in correct}
 
 
 def test_gradebook_intact_after_every_hostile_delay(hostile_batch):
@@ -198,11 +198,11 @@ def _feedback_text(page: Path) -> str:
 def test_no_hidden_test_or_model_answer_in_outputs_or_feedback(hostile_batch):
     course, results, _, _ = hostile_batch
     secrets = _secrets(course)
-    assert len(secrets) > 20 and any("_shuffled" in s for s in secrets)
+    assert len(secrets) > 20 and any(s.startswith("expect_equal(q1, 17,") for s in secrets)
     outcome = autograde.generate_feedback(course, ASSIGNMENT)
     graded = [r.student for r in results if r.graded]
     assert set(outcome) == set(graded) and all(r["success"] for r in outcome.values()), outcome
-    visible = "expect_equal(busiest_month(launches, 2022), \"2022-01\", what=\"busiest_month(launches, 2022)\","
+    visible = "expect_type(q3, numbers.Integral, what='the busiest month of 2022'"
     for student in graded:
         own = _own_text(course, student)
         outputs = _cell_outputs(course, student)
@@ -218,10 +218,10 @@ def test_no_hidden_test_or_model_answer_in_outputs_or_feedback(hostile_batch):
 def test_feedback_names_the_failed_test_and_its_message(hostile_batch):
     course, _, _, _ = hostile_batch
     feedback = _feedback_text(course / "feedback" / "s03-wrong-answers" / ASSIGNMENT / f"{ASSIGNMENT}.html")
-    assert "AssertionError: busiest_month(launches, 2022): expected '2022-01', got '2022-12'." in feedback
-    assert "Hint: January and October 2022 tie; return the earliest." in feedback
+    assert "AssertionError: the busiest month of 2022: expected 1, got 12." in feedback
+    assert "Hint: Count the rows of that year per month; on a tie take the earliest month." in feedback
     assert "most recent call last" not in feedback and "BEGIN HIDDEN TESTS" not in feedback
-    assert "_shuffled" not in feedback and "random_state" not in feedback
+    assert "expect_equal(q3" not in feedback  # the hidden value check itself is never shown
 
 
 def test_report_csv_lists_every_student_with_codes(hostile_batch):
@@ -232,7 +232,7 @@ def test_report_csv_lists_every_student_with_codes(hostile_batch):
     assert rows["s07-os-exit"]["flag_codes"] == "kernel-died" and rows["s07-os-exit"]["graded"] == "no"
     assert "timeout" in rows["s04-infinite-loop"]["flag_codes"].split()
     assert "after 10 s" in rows["s04-infinite-loop"]["flags"]
-    assert rows["s01-correct"]["score"] == "7" and rows["s01-correct"]["flag_codes"] == ""
+    assert rows["s01-correct"]["score"] == f"{FULL:g}" and rows["s01-correct"]["flag_codes"] == ""
     assert results.to_dict()["results"][0]["student"] == ATTACKS[0].student
 
 
@@ -241,15 +241,15 @@ def test_the_students_files_are_never_removed(hostile_batch):
     assert (course / "submitted" / "s18-wrong-file-name" / ASSIGNMENT / "ps2.ipynb").is_file()
     assert (course / "submitted" / "s17-invalid-json" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
     kept = course / "submitted" / "s13-duplicated-cell" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb.as-submitted"
-    assert kept.is_file() and kept.read_text(encoding="utf-8").count('"grade_id": "ps2-count-tests"') == 2
+    assert kept.is_file() and kept.read_text(encoding="utf-8").count('"grade_id": "ps2-period-tests"') == 2
 
 
 def _normal_submissions(course: Path) -> None:
     maker = Maker(course)
     variants = {
-        "p1": maker.solved(), "p2": maker.release, "p3": maker.solved(skip=("ps2-count-answer",)),
-        "p4": maker.answer("ps2-busiest-answer", "def busiest_month(table, year):\n    return '2022-10'\n"),
-        "p5": maker.solved(skip=("ps2-per-year-answer", "ps2-busiest-answer")), "p6": maker.solved(),
+        "p1": maker.solved(), "p2": maker.release, "p3": maker.solved(skip=("ps2-period-answer",)),
+        "p4": maker.answer("ps2-busiest-answer", "q3 = 10\n"),
+        "p5": maker.solved(skip=("ps2-period-answer", "ps2-busiest-answer")), "p6": maker.solved(),
     }
     for student, nb in variants.items():
         folder = course / "submitted" / student / ASSIGNMENT
@@ -278,7 +278,7 @@ def test_sandboxed_parallel_grading_gives_the_scores_of_serial_nbgrader(tmp_path
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert _scores(parallel) == _scores(serial)
-    assert _scores(serial) == {"p1": 7.0, "p2": 0.0, "p3": 4.0, "p4": 5.0, "p5": 3.0, "p6": 7.0}
+    assert _scores(serial) == {"p1": 10.0, "p2": 0.0, "p3": 6.0, "p4": 7.0, "p5": 3.0, "p6": 10.0}
 
 
 def test_unsafe_grading_survives_a_submission_that_kills_the_grader(tmp_path, capsys):
@@ -294,7 +294,7 @@ def test_unsafe_grading_survives_a_submission_that_kills_the_grader(tmp_path, ca
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     assert "killed" in rows["a01-kills-parent"]["flag_codes"].split() and rows["a01-kills-parent"]["graded"] == "no"
     assert {s: rows[s]["score"] for s in ("p1", "p2", "p3", "p4", "p5", "p6")} == {
-        "p1": "7", "p2": "0", "p3": "4", "p4": "5", "p5": "3", "p6": "7"}
+        "p1": "10", "p2": "0", "p3": "6", "p4": "7", "p5": "3", "p6": "10"}
     assert autograde.check_gradebook(course, ASSIGNMENT) == []
     assert "a01-kills-parent" not in _scores(course)
 

@@ -26,7 +26,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from eastasia_security import assignments
-from kit_testing import REPO, require
+from kit_testing import REPO, free_port, require
 
 pytestmark = pytest.mark.slow
 
@@ -104,12 +103,6 @@ def _missing() -> str | None:
     if not Path(os.environ.get("CHROMIUM") or "/usr/bin/chromium").exists():
         return "Chromium is missing (apt-get install chromium)"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _user_env(user: str) -> dict:
@@ -253,7 +246,7 @@ def hub(tmp_path_factory):
         os.chmod(SRV, 0o755)
         os.chmod(ADMIN, 0o700)
         (ADMIN / "roster.csv").write_text(ROSTER, encoding="utf-8")
-        port, hub_port, proxy_port = _free_port(), _free_port(), _free_port()
+        port, hub_port, proxy_port = free_port(), free_port(), free_port()
         config = ADMIN / "hub.ini"
         config.write_text(f"""[hub]
 prefix = {PREFIX}
@@ -563,10 +556,10 @@ def test_each_student_fetches_only_their_own_feedback(hub, term):
 def test_lms_exports_match_students_by_roster_ids(hub, term):
     canvas = list(csv.reader(term["exports"]["canvas"].open(encoding="utf-8")))
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", ASSIGNMENT]
-    assert canvas[1][0].strip() == "Points Possible" and canvas[1][5] == "10"
+    assert canvas[1][0].strip() == "Points Possible" and canvas[1][5] == f"{SPEC.points:g}"
     rows = {r[1]: r for r in canvas[2:]}
     assert rows["1002"] == ["Sato, Haruto", "1002", "S-0002", "hsato", "Section A", f"{AUTO_POINTS + WRITTEN_POINTS:g}"]
-    assert rows["1001"][5] == "2" and rows["1003"][5] == "0"
+    assert rows["1001"][5] == f"{FIRST.points:g}" and rows["1003"][5] == "0"
     moodle = list(csv.reader(term["exports"]["moodle"].open(encoding="utf-8")))
     assert moodle[0] == ["Email address", "First name", "Last name", ASSIGNMENT]
     assert ["haruto.sato@example.edu", "Haruto", "Sato", f"{AUTO_POINTS + WRITTEN_POINTS:g}"] in moodle

@@ -685,3 +685,115 @@ def validate_specs(course: Path | str | None = None) -> Report:
     if not report.items:
         report.problems.append(Problem(_display(folder), None, None, "holds no problem set (*.yml)"))
     return report
+
+
+# --------------------------------------------------------------------------- calibrating graders
+
+CALIBRATION_FOLDER = "calibration"
+CALIBRATION_PREFIX = "calib"
+
+
+def _anchor_notebook(course: Path, spec: Spec, level: int) -> nbformat.NotebookNode:
+    """The course's source notebook, answered by the model solutions and, in every written item,
+    by the anchor of ``level`` (without the note that it is the model answer)."""
+    notebook = nbformat.read(course / "source" / spec.id / f"{spec.id}.ipynb", as_version=4)
+    anchors = {item.id: item.anchors[level].text.strip() for item in spec.written_items()}
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in anchors:
+            cell.source = anchors[grade_id]
+    return notebook
+
+
+def make_calibration(course: Path | str, assignment: str, graders: list[str]) -> dict[str, dict]:
+    """Hand in every level's anchors as submissions for each grader to score blind in the formgrader.
+
+    Each grader gets one pseudo-student per level, ``calib-<grader>-<n>``, with the levels in an order
+    of their own, so the numbers say nothing; which level is which is kept in
+    ``calibration/<assignment>.json`` for :func:`calibration_report`. Run ``nbgrader autograde``
+    next, so the formgrader lists them.
+    """
+    import random
+
+    course = Path(course)
+    spec = load_spec(assignment, course)
+    if not spec.written_items():
+        raise ValueError(f"{assignment} has no written items to calibrate on")
+    bad = [g for g in graders if not re.fullmatch(r"[a-z0-9][a-z0-9_]*", g)]
+    if bad or not graders:
+        raise ValueError(f"grader names must be lowercase letters, digits or '_': {', '.join(bad) or 'none given'}")
+    shuffle = random.SystemRandom()
+    key: dict[str, dict] = {}
+    for grader in graders:
+        levels = list(range(len(LEVEL_NAMES)))
+        shuffle.shuffle(levels)
+        for number, level in enumerate(levels, start=1):
+            student = f"{CALIBRATION_PREFIX}-{grader}-{number}"
+            folder = course / "submitted" / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_text(folder / f"{assignment}.ipynb", _notebook_text(_anchor_notebook(course, spec, level)))
+            key[student] = {"grader": grader, "level": LEVEL_NAMES[level],
+                            "intended": {item.id: sum(item.anchors[level].scores) for item in spec.written_items()}}
+    path = course / CALIBRATION_FOLDER / f"{assignment}.json"
+    previous = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    _write_text(path, json.dumps({**previous, **key}, indent=2, sort_keys=True) + "\n")
+    return key
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """One grader's score of one anchor."""
+
+    grader: str
+    student: str
+    item: str
+    level: str
+    intended: float
+    given: float | None
+    #: The level whose anchor total the given score is nearest (on a tie, the anchor's own level).
+    placed_at: str | None
+
+
+def calibration_report(course: Path | str, assignment: str) -> list[Calibrated]:
+    """Each grader's manual score of each anchor beside the anchor's own, and the level it places it at."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    course = Path(course)
+    spec = load_spec(assignment, course)
+    path = course / CALIBRATION_FOLDER / f"{assignment}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: run `eastasia-security course calibrate {assignment} "
+                                "--grader NAME` first")
+    key = json.loads(path.read_text(encoding="utf-8"))
+    totals = {item.id: [(name, sum(a.scores)) for name, a in zip(LEVEL_NAMES, item.anchors)]
+              for item in spec.written_items()}
+    rows = []
+    from .autograde import course_id
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id(course)) as gb:
+        for student, entry in sorted(key.items()):
+            for item_id, intended in entry["intended"].items():
+                try:
+                    grade = gb.find_grade(item_id, assignment, assignment, student)
+                    given = grade.manual_score
+                except MissingEntry:
+                    given = None
+                placed = None
+                if given is not None:
+                    placed = min(totals[item_id], key=lambda nt: (abs(nt[1] - given), nt[0] != entry["level"]))[0]
+                rows.append(Calibrated(entry["grader"], student, item_id, entry["level"], intended, given, placed))
+    return rows
+
+
+def format_calibration(rows: list[Calibrated]) -> str:
+    lines = [f"{'grader':<12} {'anchor':<11} {'item':<32} {'anchor score':>12} {'given':>6}  placed at"]
+    for r in rows:
+        given = "-" if r.given is None else f"{r.given:g}"
+        placed = "not graded yet" if r.placed_at is None else (
+            r.placed_at + ("" if r.placed_at == r.level else "   <- discuss"))
+        lines.append(f"{r.grader:<12} {r.level:<11} {r.item:<32} {r.intended:>12g} {given:>6}  {placed}")
+    graded = [r for r in rows if r.given is not None]
+    agree = sum(r.placed_at == r.level for r in graded)
+    lines.append(f"{agree} of {len(graded)} graded anchors placed at their own level"
+                 + (f"; {len(rows) - len(graded)} not graded yet" if len(graded) < len(rows) else ""))
+    return "\n".join(lines)

@@ -218,6 +218,27 @@ def _cmd_course_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_course_calibrate(args: argparse.Namespace) -> int:
+    from . import assignments
+
+    course = Path(args.course) if args.course else Path.cwd()
+    try:
+        if args.report:
+            print(assignments.format_calibration(assignments.calibration_report(course, args.assignment)))
+            return 0
+        key = assignments.make_calibration(course, args.assignment, args.grader or [])
+    except (FileNotFoundError, assignments.SpecError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for grader in sorted({v["grader"] for v in key.values()}):
+        students = sorted(s for s, v in key.items() if v["grader"] == grader)
+        print(f"{grader}: grade {', '.join(students)} in the formgrader, without looking at the grader's guide")
+    print(f"""The anchors of every level are handed in under those ids, in an order of each grader's own.
+Next: nbgrader autograde {args.assignment}   (so the formgrader lists them), grade them, then
+      eastasia-security course calibrate {args.assignment} --report""")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eastasia-security", description="East Asian Security Course Kit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -275,6 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--pick", action="append", metavar="ITEM=VARIANT",
                    help="choose an item's variant instead of drawing it (repeatable)")
     q.set_defaults(func=_cmd_course_variant)
+    q = course_sub.add_parser("calibrate", help="hand in the anchors for graders to score blind, then compare "
+                                               "their scores with the anchors' (--report)")
+    q.add_argument("assignment")
+    q.add_argument("--course", help="the course folder (default: the current folder)")
+    q.add_argument("--grader", action="append", help="a grader's short name (repeatable)")
+    q.add_argument("--report", action="store_true", help="print each grader's scores beside the anchors'")
+    q.set_defaults(func=_cmd_course_calibrate)
     q = course_sub.add_parser("build", help="render the public default variants into course/source and "
                                            "course/rubrics (the kit's maintainers)")
     q.add_argument("--course", help="course folder with problem_sets/ (default: the kit's course/)")

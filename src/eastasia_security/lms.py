@@ -146,6 +146,7 @@ def gradebook_scores(course: Path | str) -> tuple[list[str], dict[str, dict[str,
     """
     from nbgrader.api import Gradebook
 
+    from .assignments import CALIBRATION_PREFIX
     from .autograde import course_id
 
     course = Path(course)
@@ -159,6 +160,8 @@ def gradebook_scores(course: Path | str) -> tuple[list[str], dict[str, dict[str,
         points = {a.name: float(a.max_score) for a in assignments}
         for assignment in assignments:
             for submission in assignment.submissions:
+                if submission.student.id.startswith(CALIBRATION_PREFIX + "-"):
+                    continue   # the anchors handed in by `course calibrate`, not a student
                 scores.setdefault(submission.student.id, {})[assignment.name] = float(submission.score)
     return names, scores, points
 
