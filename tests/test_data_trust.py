@@ -9,10 +9,11 @@ import csv
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from eastasia_security import data, launches
+from eastasia_security import data, geo, launches
 from eastasia_security.cli import main
 from eastasia_security.validation import VOICES, WEAK_HOSTS, validate_datasets
 
@@ -307,3 +308,49 @@ def test_every_problem_of_every_check_is_the_same_type(tmp_path):
     found = quiz.validate_banks(bank).problems + course.validate_course(tmp_path).problems
     assert found and all(isinstance(p, problems.Problem) for p in found)
     assert any(p.file.endswith("broken.yml") and p.line is not None for p in found), found
+
+
+def _land_polygons():
+    """Outer rings of the bundled 1:10m basemap's land around Korea (Natural Earth, simplified)."""
+    import json
+
+    import eastasia_security
+
+    path = Path(eastasia_security.__file__).parent / "assets" / "basemap" / "region_core_10m.geojson"
+    rings = []
+    for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        rings += [polygon[0] for polygon in polygons]
+    return rings
+
+
+def _on_land(lat: float, lon: float, rings) -> bool:
+    inside = False
+    for ring in rings:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+            if (y1 > lat) != (y2 > lat) and lon < (x2 - x1) * (lat - y1) / (y2 - y1) + x1:
+                inside = not inside
+    return inside
+
+
+def test_the_schematic_nll_stays_at_sea():
+    """The NLL is a sketch, but it must run between the North Korean coast and the ROK-held islands, not
+    across land (the 2026-12-01 sketch crossed about 5 and 9 km of the North Korean coast)."""
+    lines = data.load("lines")
+    nll = lines[lines["line_id"] == "nll"].sort_values("seq")
+    points = list(zip(nll["lat"], nll["lon"]))
+    near = [r for r in _land_polygons() if any(37.3 <= y <= 38.5 and 124.0 <= x <= 126.7 for x, y in r)]
+    crossings = []
+    for (lat1, lon1), (lat2, lon2) in zip(points, points[1:]):
+        for step in range(101):
+            t = step / 100
+            lat, lon = lat1 + (lat2 - lat1) * t, lon1 + (lon2 - lon1) * t
+            if _on_land(lat, lon, near):
+                crossings.append((round(lat, 3), round(lon, 3)))
+    assert crossings == [], f"the NLL sketch crosses land at {crossings[:5]}"
+    # And it keeps the five ROK-held islands on its south side (their latitude below the line's there).
+    for island in ("yeonpyeongdo", "baengnyeongdo"):
+        lat, lon = geo.resolve(island)
+        line_lat = np.interp(lon, nll["lon"].to_numpy(dtype=float)[::-1], nll["lat"].to_numpy(dtype=float)[::-1])
+        assert lat < line_lat, island
