@@ -25,6 +25,14 @@ def rows(folder: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def write_rows(path: Path, table: list[dict[str, str]]) -> None:
+    """Write ``table`` (as :func:`rows` returns it) back over a copied CSV."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(table[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+
+
 def first_row(folder: Path, name: str, **match) -> dict[str, str]:
     for row in rows(folder, name):
         if all(row[k] == v for k, v in match.items()):
@@ -169,10 +177,7 @@ def test_the_press_on_madrid_comes_from_five_countries_in_their_own_languages():
 def test_press_from_four_countries_is_too_narrow(datasets_copy):
     path = datasets_copy / "press_framings.csv"
     table = [r for r in rows(datasets_copy, "press_framings.csv") if r["country"] != "PRK"]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(table[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(table)
+    write_rows(path, table)
     problems = validate_datasets(datasets_copy).problems_in("press_framings.csv")
     assert any("outlets from 4 countries" in p.message for p in problems), problems
 
@@ -183,10 +188,7 @@ def test_a_topic_left_with_three_voices_fails(datasets_copy):
     topic = "gsomia"
     keep_voices = sorted({r["voice"] for r in table if r["topic"] == topic})[:3]
     kept = [r for r in table if r["topic"] != topic or r["voice"] in keep_voices]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(table[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(kept)
+    write_rows(path, kept)
     problems = validate_datasets(datasets_copy).problems_in("statements.csv")
     assert any("topic 'gsomia' has 3 voice(s)" in p.message for p in problems), problems
 
@@ -280,10 +282,7 @@ def test_a_dropped_launch_day_is_caught_by_the_crosscheck(datasets_copy):
     day = next(r["date_kst"] for r in cns if not r["explanation"] and r["n_missiles_cns"] != "0")
     table = rows(datasets_copy, "missile_launches.csv")
     kept = [r for r in table if r["date_kst"] != day]
-    with (datasets_copy / "missile_launches.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(table[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(kept)
+    write_rows(datasets_copy / "missile_launches.csv", kept)
     problems = validate_datasets(datasets_copy).problems_in("crosscheck_cns.csv")
     line = line_of(datasets_copy, "crosscheck_cns.csv", "date_kst", day)
     assert any(p.line == line and p.field == "explanation" for p in problems), problems

@@ -251,10 +251,10 @@ def _display(path: Path) -> str:
 
 
 def _parse(path: Path) -> tuple[Spec | None, list[Problem]]:
-    from .quiz.banks import _node_for, _read
+    from .quiz.banks import entry_id, node_at, read_yaml
 
     name = _display(path)
-    content, root, problems = _read(path)
+    content, root, problems = read_yaml(path)
     if problems:
         return None, problems
     try:
@@ -262,13 +262,8 @@ def _parse(path: Path) -> tuple[Spec | None, list[Problem]]:
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(k for k in error["loc"] if k not in ("AutoItem", "WrittenItem"))
-            node = _node_for(root, loc)
-            item = None
-            if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
-                try:
-                    item = content["items"][loc[1]].get("id")
-                except (KeyError, IndexError, AttributeError, TypeError):
-                    item = None
+            node = node_at(root, loc)
+            item = entry_id(content, loc, "items")
             field = ".".join(str(k) for k in (loc[2:] if item else loc)) or None
             problems.append(Problem(name, node.start_mark.line + 1 if node is not None else None, field,
                                     error["msg"].removeprefix("Value error, "), item=item))

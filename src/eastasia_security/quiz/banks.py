@@ -57,7 +57,7 @@ class QuizError(ValidationFailed):
         self.problems = problems
 
 
-def _node_for(root, loc: tuple) -> Any:
+def node_at(root, loc: tuple) -> Any:
     """The YAML node at a pydantic error location (keys and indices), as deep as it exists."""
     node = root
     for key in loc:
@@ -75,8 +75,18 @@ def _node_for(root, loc: tuple) -> Any:
     return node
 
 
-def _read(path: Path) -> tuple[Any, Any, list[Problem]]:
-    """(data, node tree, problems) for one YAML file."""
+def entry_id(content: Any, loc: tuple, key: str) -> str | None:
+    """The ``id`` of the entry of list ``key`` that an error location ``(key, index, ...)`` points into."""
+    if len(loc) >= 2 and loc[0] == key and isinstance(loc[1], int):
+        try:
+            return content[key][loc[1]].get("id")
+        except (KeyError, IndexError, AttributeError, TypeError):
+            return None
+    return None
+
+
+def read_yaml(path: Path) -> tuple[Any, Any, list[Problem]]:
+    """(data, node tree, problems) for one YAML file (banks and problem-set specifications)."""
     name = _display_name(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -105,7 +115,7 @@ def _display_name(path: Path) -> str:
 def _parse(path: Path, known_sources: set[str] | None, standards: bool = False) -> tuple[Bank | None, list[Problem]]:
     """The bank and its problems; ``standards`` adds the course-wide rules (size, levels, lengths),
     which ``validate`` applies to every bank and a lesson loading one bank does not."""
-    content, root, problems = _read(path)
+    content, root, problems = read_yaml(path)
     if problems:
         return None, problems
     name = _display_name(path)
@@ -118,14 +128,9 @@ def _parse(path: Path, known_sources: set[str] | None, standards: bool = False) 
                 loc = loc + ("options",)   # a rule about the options as a whole: point at them
             if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
                 loc = loc + ("type",)
-            node = _node_for(root, loc)
+            node = node_at(root, loc)
             line = node.start_mark.line + 1 if node is not None else None
-            question_id = None
-            if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
-                try:
-                    question_id = content["questions"][loc[1]].get("id")
-                except (KeyError, IndexError, AttributeError, TypeError):
-                    question_id = None
+            question_id = entry_id(content, loc, "questions")
             fields = [str(k) for k in loc[2:] if not (isinstance(k, str) and k in _TYPE_TAGS)] if question_id \
                 or (len(loc) >= 2 and loc[0] == "questions") else [str(k) for k in loc]
             message = error["msg"].removeprefix("Value error, ")
@@ -134,7 +139,7 @@ def _parse(path: Path, known_sources: set[str] | None, standards: bool = False) 
                 ids = [q.get("id") if isinstance(q, dict) else None for q in content.get("questions", [])]
                 for index, qid in enumerate(ids):
                     if qid is not None and qid in ids[:index]:
-                        node = _node_for(root, ("questions", index, "id"))
+                        node = node_at(root, ("questions", index, "id"))
                         problems.append(Problem(name, node.start_mark.line + 1, "id",
                                                 f"question id '{qid}' is used twice in this bank", item=qid))
                 continue
@@ -146,13 +151,13 @@ def _parse(path: Path, known_sources: set[str] | None, standards: bool = False) 
         for index, question in enumerate(bank.questions):
             for position, source_id in enumerate(question.source_ids):
                 if source_id not in known_sources:
-                    node = _node_for(root, ("questions", index, "source_ids", position))
+                    node = node_at(root, ("questions", index, "source_ids", position))
                     problems.append(Problem(name, node.start_mark.line + 1, "source_ids",
                                             f"'{source_id}' is not a source_id in datasets/sources.csv", item=question.id))
     if standards:
         problems.extend(_balance_problems(bank, root, name))
     if bank.id != path.stem:
-        node = _node_for(root, ("id",))
+        node = node_at(root, ("id",))
         problems.append(Problem(name, node.start_mark.line + 1, "id",
                                     f"bank id '{bank.id}' must match the file name '{path.stem}'"))
     return (None if problems else bank), problems
@@ -176,7 +181,7 @@ def right_is_longest(question) -> bool:
 
 def _balance_problems(bank: Bank, root, name: str) -> list[Problem]:
     """The bank-wide rules: size, share above recall, and the right option's length."""
-    where = _node_for(root, ("questions",))
+    where = node_at(root, ("questions",))
     line = where.start_mark.line + 1 if where is not None else None
     problems = []
     count = len(bank.questions)
