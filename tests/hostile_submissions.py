@@ -69,6 +69,31 @@ class Maker:
         return nb
 
 
+ALWAYS_EQUAL = """class Sly(int):
+    def __eq__(self, other):
+        return True
+    __hash__ = int.__hash__
+
+q1 = Sly(3)
+"""
+
+#: Rebinds the helper without any text the pre-flight's patterns look for.
+EVASIVE_REBIND = """import importlib
+helpers = importlib.import_module("eastasia_" + "security.grading")
+setattr(helpers, "expect_" + "equal", lambda *args, **kwargs: None)
+"""
+
+
+def _rebound_and_wrong(m: "Maker") -> nbformat.NotebookNode:
+    nb = m.with_cell_after("import eastasia_security.grading as g\ng.expect_equal = lambda *a, **k: None")
+    wrong = {"ps2-period-answer": "q1 = 16\n", "ps2-missiles-answer": "q2 = 64\n", "ps2-busiest-answer": "q3 = 12\n"}
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in wrong:
+            cell.source = wrong[gid]
+    return nb
+
+
 def _strip(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
@@ -283,6 +308,21 @@ CASES = ATTACKS + [
     Case("s15-redefines-helper", lambda m, f: _write(f, m.with_cell_after(
         "import eastasia_security.grading as g\ng.expect_equal = lambda *a, **k: None")), FULL, "test helpers",
          "flagged for review: tampering with the test helpers", code="tampering"),
+    Case("s25-helper-rebound-wrong", lambda m, f: _write(f, _rebound_and_wrong(m)), 0.0,
+         "not when the grader checked it again",
+         "every hidden check passes in the kernel; the grader's own re-check of the recorded answers fails all three",
+         code="tampering"),
+    Case("s26-always-equal", lambda m, f: _write(f, m.answer("ps2-period-answer", ALWAYS_EQUAL)), 6.0,
+         "not when the grader checked it again",
+         "an int whose __eq__ always says yes passes in the kernel; the grader reads the int itself (3)",
+         code="tampering"),
+    Case("s27-helper-rebound-evasively", lambda m, f: _write(f, m.with_cell_after(EVASIVE_REBIND, nb=m.answer(
+        "ps2-busiest-answer", "q3 = 12\n"))), 7.0, "not when the grader checked it again",
+         "a rebinding the pre-flight's patterns miss is caught by the re-check: the wrong q3 loses its 3 points",
+         code="tampering"),
+    Case("s28-silences-the-record", lambda m, f: _write(f, m.with_cell_after(
+        "import eastasia_security.grading as g\ng.record_answer = lambda *a, **k: None")), 0.0, "recorded 0 times",
+         "no answer reaches the grader: every re-check fails (flagged for review)", code="tampering"),
     Case("s16-redefines-builtin", lambda m, f: _write(f, m.with_cell_after("import builtins\nbuiltins.print = lambda *a, **k: None")),
          FULL, "builtins", "flagged for review: tampering with builtins", code="tampering"),
     Case("s17-invalid-json", _bad_json, None, "not a valid notebook", "cannot be read: not graded, flagged", code="invalid-notebook"),

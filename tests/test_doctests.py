@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["data", "geo", "maps", "offline", "explore", "launches", "quiz", "quiz.models", "quiz.widgets", "factcheck",
            "framings", "grading", "course", "autograde", "autograde.flags", "autograde.report", "autograde.sandbox",
-           "lms", "exchange"]
+           "autograde.recheck", "lms", "exchange"]
 
 
 @pytest.mark.parametrize("name", MODULES)

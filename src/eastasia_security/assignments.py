@@ -402,7 +402,8 @@ def rubric_markdown(item: WrittenItem) -> str:
 def _test_source(solved: Solved) -> str:
     item = solved.item
     what = fill(item.what, solved.params)
-    lines = ["import numbers", "from eastasia_security.grading import expect_close, expect_equal, expect_true, expect_type", ""]
+    lines = ["import numbers", "from eastasia_security.grading import expect_close, expect_equal, expect_true, expect_type, "
+             "record_answer", ""]
     answer = item.answer
     lines.append(f"expect_true({answer!r} in globals(), what={'set the variable ' + answer!r})")
     if item.type == "int":
@@ -414,6 +415,7 @@ def _test_source(solved: Solved) -> str:
     else:
         lines.append(f"expect_type({answer}, str, what={what!r}, hint='a string in quotes')")
     lines.append("### BEGIN HIDDEN TESTS")
+    lines.append(f"record_answer({answer!r}, {answer})")
     if item.type == "float":
         lines.append(f"expect_close({answer}, {solved.answer!r}, tolerance={item.tolerance!r}, what={what!r}, "
                      f"hint={item.hint!r})")

@@ -13,10 +13,14 @@ AssertionError: the number of launch events: expected 17, got 16. Hint: Did you 
 
 from __future__ import annotations
 
+import json
 import math
+import numbers
+import sys
 from typing import Any
 
-__all__ = ["expect_equal", "expect_close", "expect_type", "expect_true", "GradingError"]
+__all__ = ["expect_equal", "expect_close", "expect_type", "expect_true", "record_answer", "plain_value",
+           "RECORD_TAG", "GradingError"]
 
 
 #: Failures are plain AssertionErrors, which is what nbgrader reports as a failed test.
@@ -63,3 +67,43 @@ def expect_true(condition: bool, what: str, hint: str | None = None) -> None:
     """Fail with a message when ``condition`` is false."""
     if not condition:
         raise GradingError(f"{what}." + (f" Hint: {hint}" if hint else ""))
+
+
+#: Marks the line a hidden test prints so that ``eastasia-security grade`` can check the answer again
+#: outside the student's kernel (:mod:`eastasia_security.autograde.recheck`).
+RECORD_TAG = "[answer recorded for the grader]"
+
+
+def plain_value(value: Any) -> Any:
+    """``value`` as plain data (int, float, str or None), read through the base types' own methods, so
+    that an object that overrides ``__eq__``, ``__int__`` or ``__repr__`` is recorded as what it holds.
+
+    >>> class Sly(int):
+    ...     def __eq__(self, other): return True
+    ...     def __repr__(self): return "17"
+    >>> plain_value(Sly(3)), plain_value(2.5), plain_value("ICBM")
+    (3, 2.5, 'ICBM')
+    """
+    if isinstance(value, bool):
+        return bool.__bool__(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, numbers.Integral):      # numpy integers
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return None
+
+
+def record_answer(name: str, value: Any) -> None:
+    """Print the answer held in ``name`` as one JSON line the grader re-checks outside the kernel.
+
+    >>> record_answer("q1", 17)
+    [answer recorded for the grader] {"q1": 17}
+    """
+    # sys.stdout, not print: a submission that silences builtins.print must not lose its record.
+    sys.stdout.write(f"{RECORD_TAG} {json.dumps({name: plain_value(value)}, ensure_ascii=False)}\n")

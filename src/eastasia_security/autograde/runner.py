@@ -12,11 +12,13 @@
 3. **Watches the workers**: a worker that dies or hangs on a submission is replaced; that
    student is flagged ``killed`` (rows removed), the rest of the share is still graded.
 4. **Collects** scores from the gradebook and flags (codes with messages) from nbgrader's
-   results, the Execute step's records, the jail's reports and the graded notebooks; removes
-   outputs that quote hidden tests or model answers; checks the gradebook; writes the report.
+   results, the Execute step's records, the jail's reports and the graded notebooks; checks each
+   recorded answer again outside the student's kernel (:mod:`~eastasia_security.autograde.recheck`);
+   removes outputs that quote hidden tests or model answers; checks the gradebook; writes the report.
 
 Scores are nbgrader's own: a sandboxed ``--jobs 2`` run gives the scores of a serial
-``nbgrader autograde`` (``tests/test_autograde.py``).
+``nbgrader autograde`` (``tests/test_autograde.py``), except a test that passed only inside the
+student's kernel, which the re-check sets to 0 and flags.
 """
 
 from __future__ import annotations
@@ -509,6 +511,7 @@ def grade(assignment: str, course: Path | str, jobs: int = 1, timeout: int = 60,
     from nbgrader.api import Gradebook, MissingEntry
 
     from .feedback import redact_leaks, secret_lines
+    from .recheck import recheck
 
     source_dir, release_dir = course / "source" / assignment, course / "release" / assignment
     secrets = {nb.name: secret_lines(nb, release_dir / nb.name) for nb in source_dir.glob("*.ipynb")}
@@ -542,6 +545,10 @@ def grade(assignment: str, course: Path | str, jobs: int = 1, timeout: int = 60,
                 result.score = 0.0
                 continue
             folder = course / "autograded" / student / assignment
+            rechecked = recheck(gb, assignment, student, source_dir, folder)
+            if rechecked:
+                result.flags.extend(rechecked)
+                result.score = gb.find_submission(assignment, student).code_score
             own = _own_text(submitted / student / assignment)
             for notebook in sorted(folder.glob("*.ipynb")):
                 result.flags.extend(_output_flags(notebook))
