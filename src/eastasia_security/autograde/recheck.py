@@ -143,8 +143,9 @@ def recheck_notebook(source: Path, autograded: Path) -> list[Outcome]:
     checks = {}
     for cell in nbformat.read(source, as_version=4).cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if cell.cell_type == "code" and grade_id and hidden_checks(cell.source):
-            checks[grade_id] = hidden_checks(cell.source)
+        found = hidden_checks(cell.source) if cell.cell_type == "code" and grade_id else []
+        if found:
+            checks[grade_id] = found
     if not checks:
         return []
     cells = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): c
@@ -170,6 +171,8 @@ def recheck_notebook(source: Path, autograded: Path) -> list[Outcome]:
 
 def recheck(gradebook, assignment: str, student: str, source_dir: Path, autograded_dir: Path) -> list[Flag]:
     """Re-check a student's autograded notebooks; a test that passed only in the kernel scores 0."""
+    from nbgrader.api import MissingEntry
+
     flags = []
     for autograded in sorted(autograded_dir.glob("*.ipynb")):
         source = source_dir / autograded.name
@@ -177,7 +180,12 @@ def recheck(gradebook, assignment: str, student: str, source_dir: Path, autograd
             continue
         for outcome in recheck_notebook(source, autograded):
             if outcome.passed_in_kernel and not outcome.passed_here:
-                grade = gradebook.find_grade(outcome.grade_id, autograded.stem, assignment, student)
+                try:
+                    grade = gradebook.find_grade(outcome.grade_id, autograded.stem, assignment, student)
+                except MissingEntry:
+                    flags.append(Flag(Code.TAMPERING, f"{autograded.name}, cell '{outcome.grade_id}': failed the "
+                                                         f"grader's re-check ({outcome.detail}) but has no grade to set"))
+                    continue
                 grade.manual_score = 0.0
                 gradebook.db.commit()
                 flags.append(Flag(Code.TAMPERING, f"{autograded.name}, cell '{outcome.grade_id}': the test passed in "
