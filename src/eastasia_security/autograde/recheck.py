@@ -97,16 +97,15 @@ def hidden_checks(source: str) -> list[Check]:
                 and node.func.id in ("expect_equal", "expect_close") and len(node.args) >= 2
                 and isinstance(node.args[0], ast.Name)):
             continue
+        tolerance = next((k.value for k in node.keywords if k.arg == "tolerance"),
+                         node.args[2] if len(node.args) > 2 else None)
         try:
             expected = ast.literal_eval(node.args[1])
-            keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg == "tolerance"}
+            tolerance = ast.literal_eval(tolerance) if tolerance is not None else 0.0
         except ValueError:
             continue        # not a literal: the grader cannot know the value without running code
         if node.func.id == "expect_close":
-            tolerance = keywords.get("tolerance", node.args[2] if len(node.args) > 2 else None)
-            if isinstance(tolerance, ast.AST):
-                tolerance = ast.literal_eval(tolerance)
-            checks.append(Check(node.args[0].id, "close", float(expected), float(tolerance or 0.0)))
+            checks.append(Check(node.args[0].id, "close", float(expected), float(tolerance)))
         else:
             checks.append(Check(node.args[0].id, "equal", expected))
     return checks
